@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+
+namespace Runbook.Language.Actions;
+
+/// <summary>The provider-neutral service interface: each provider maps these to its platform.</summary>
+public static class ServiceActions
+{
+    private static readonly ParameterDescriptor Service = new("service", ParameterType.String, true,
+        "The service as the playbook names it; runbook.yaml maps it to the platform's name.");
+
+    private static ParameterDescriptor Opt(string name, ParameterType type, string description) => new(name, type, false, description);
+
+    private static ParameterDescriptor Req(string name, ParameterType type, string description) => new(name, type, true, description);
+
+    public static ImmutableArray<ActionDescriptor> All { get; } =
+    [
+        new("service.describe", "Current state: replicas, image, revision, health.", false,
+            [Service], ["replicas", "desired_replicas", "image", "revision", "previous_revision", "healthy", "instances"],
+            "describe service {service}"),
+        new("service.history", "Revisions, newest first.", false,
+            [Service, Opt("limit", ParameterType.Number, "How many revisions (default 10).")], ["revisions", "current", "previous"],
+            "list revisions of {service}"),
+        new("service.logs", "Recent log lines.", false,
+            [Service, Opt("tail", ParameterType.Number, "Lines to return (default 100)."), Opt("since", ParameterType.Duration, "Only lines newer than this."),
+             Opt("previous", ParameterType.Boolean, "Logs of the previous container instance (where the platform keeps them)."),
+             Opt("filter", ParameterType.String, "Only lines containing this text.")],
+            ["lines", "text"], "read the last {tail} log lines of {service}"),
+        new("service.scale", "Set the number of replicas.", true,
+            [Service, Req("replicas", ParameterType.Number, "Desired replicas.")], ["previous_replicas", "replicas"],
+            "scale {service} to {replicas} replicas"),
+        new("service.restart", "Restart every instance, rolling where the platform can.", true,
+            [Service], ["revision", "previous_revision"], "restart {service}"),
+        new("service.deploy", "Deploy a new image.", true,
+            [Service, Req("image", ParameterType.String, "Image reference.")], ["previous_image", "image", "revision", "previous_revision"],
+            "deploy {image} to {service}"),
+        new("service.rollback", "Go back to the previous revision, or to a named one.", true,
+            [Service, Opt("to", ParameterType.String, "Revision to return to (default: the previous one).")], ["revision", "previous_revision"],
+            "roll {service} back to {to}"),
+        new("service.wait", "Wait until the service is healthy and rolled out.", false,
+            [Service, Opt("timeout", ParameterType.Duration, "Give up after this long (default 5m)."),
+             Opt("condition", ParameterType.String, "healthy | running | rolled_out (default rolled_out).")],
+            ["ready_replicas"], "wait until {service} is rolled out (timeout {timeout})"),
+    ];
+}

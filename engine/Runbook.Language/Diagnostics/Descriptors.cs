@@ -1,0 +1,88 @@
+namespace Runbook.Language.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the language can report. Codes are stable: never renumber, only add.
+/// RB00xx file and YAML, RB01xx structure, RB02xx expressions, RB03xx graph and safety.
+/// </summary>
+public static class Descriptors
+{
+    private static DiagnosticDescriptor Error(string code, string title) => new(code, DiagnosticSeverity.Error, title);
+
+    private static DiagnosticDescriptor Warning(string code, string title) => new(code, DiagnosticSeverity.Warning, title);
+
+    // File and YAML.
+    public static readonly DiagnosticDescriptor FileUnreadable = Error("RB0001", "File cannot be read");
+    public static readonly DiagnosticDescriptor BinaryFile = Error("RB0002", "File is binary, not YAML text");
+    public static readonly DiagnosticDescriptor InvalidEncoding = Error("RB0003", "File is not valid UTF-8");
+    public static readonly DiagnosticDescriptor MisEncodedText = Warning("RB0004", "Text looks mis-encoded (UTF-8 read as a legacy code page)");
+    public static readonly DiagnosticDescriptor EmptyFile = Error("RB0005", "File is empty");
+    public static readonly DiagnosticDescriptor YamlSyntax = Error("RB0006", "YAML syntax error");
+    public static readonly DiagnosticDescriptor TabIndentation = Error("RB0007", "Tab used for indentation");
+    public static readonly DiagnosticDescriptor DuplicateKey = Error("RB0008", "Duplicate key in a mapping");
+    public static readonly DiagnosticDescriptor AliasExpansion = Error("RB0009", "Aliases expand beyond the limit");
+    public static readonly DiagnosticDescriptor NestingTooDeep = Error("RB0010", "Nesting too deep");
+    public static readonly DiagnosticDescriptor FileTooLarge = Error("RB0011", "File too large");
+    public static readonly DiagnosticDescriptor MultipleDocuments = Error("RB0012", "More than one YAML document");
+    public static readonly DiagnosticDescriptor UnknownAnchor = Error("RB0013", "Alias to an unknown anchor");
+
+    // Structure.
+    public static readonly DiagnosticDescriptor UnknownKey = Error("RB0100", "Unknown key");
+    public static readonly DiagnosticDescriptor WrongType = Error("RB0101", "Value has the wrong type");
+    public static readonly DiagnosticDescriptor MissingKey = Error("RB0102", "Required key missing");
+    public static readonly DiagnosticDescriptor InvalidValue = Error("RB0103", "Value not allowed");
+    public static readonly DiagnosticDescriptor InvalidDuration = Error("RB0104", "Invalid duration");
+    public static readonly DiagnosticDescriptor InvalidIdentifier = Error("RB0105", "Invalid identifier");
+    public static readonly DiagnosticDescriptor DuplicateStepId = Error("RB0106", "Duplicate step id");
+    public static readonly DiagnosticDescriptor UnknownStep = Error("RB0107", "Reference to an unknown step");
+    public static readonly DiagnosticDescriptor UnsupportedVersion = Error("RB0108", "Unsupported apiVersion or kind");
+    public static readonly DiagnosticDescriptor StepBodyConflict = Error("RB0109", "Step needs exactly one of run or uses");
+    public static readonly DiagnosticDescriptor UnknownAction = Error("RB0110", "Unknown action");
+    public static readonly DiagnosticDescriptor UnknownArgument = Error("RB0111", "Unknown action argument");
+    public static readonly DiagnosticDescriptor MissingArgument = Error("RB0112", "Required action argument missing");
+    public static readonly DiagnosticDescriptor DuplicateInput = Error("RB0113", "Duplicate input");
+    public static readonly DiagnosticDescriptor InvalidInput = Error("RB0114", "Invalid input definition");
+    public static readonly DiagnosticDescriptor EmptyPlaybook = Warning("RB0115", "Playbook has no steps");
+    public static readonly DiagnosticDescriptor RunOnlyKey = Error("RB0116", "Key applies only to run steps");
+
+    // Expressions.
+    public static readonly DiagnosticDescriptor ExpressionSyntax = Error("RB0200", "Expression syntax error");
+    public static readonly DiagnosticDescriptor UnterminatedExpression = Error("RB0201", "Unterminated ${{ expression");
+    public static readonly DiagnosticDescriptor ExpressionStatement = Error("RB0202", "Only expressions are allowed inside ${{ }}");
+    public static readonly DiagnosticDescriptor UnknownInput = Error("RB0203", "Reference to an unknown input");
+    public static readonly DiagnosticDescriptor UnknownStepInExpression = Error("RB0204", "Expression references an unknown step");
+    public static readonly DiagnosticDescriptor StepNotYetCompleted = Error("RB0205", "Expression references a step that cannot have completed yet");
+    public static readonly DiagnosticDescriptor UnknownFunction = Error("RB0206", "Unknown function");
+    public static readonly DiagnosticDescriptor WrongArgumentCount = Error("RB0207", "Wrong number of arguments");
+    public static readonly DiagnosticDescriptor TypeMismatch = Error("RB0208", "Type mismatch in expression");
+    public static readonly DiagnosticDescriptor UnknownOutput = Error("RB0209", "Reference to an output the step does not produce");
+    public static readonly DiagnosticDescriptor UnknownContext = Error("RB0210", "Unknown name in expression");
+    public static readonly DiagnosticDescriptor HyphenInExpression = Error("RB0211", "Hyphenated name in expression");
+
+    // Graph and safety.
+    public static readonly DiagnosticDescriptor Cycle = Error("RB0300", "Cycle in step dependencies");
+    public static readonly DiagnosticDescriptor MutationInReadOnlyPhase = Error("RB0301", "Mutating step in a read-only phase");
+    public static readonly DiagnosticDescriptor MutationWithoutRollback = Warning("RB0302", "Mutating step without rollback");
+    public static readonly DiagnosticDescriptor IrreversibleWithoutApproval = Error("RB0303", "Irreversible step without approval");
+    public static readonly DiagnosticDescriptor ApprovalOnReadOnlyStep = Warning("RB0304", "Approval on a step that does not mutate");
+    public static readonly DiagnosticDescriptor UnusedInput = Warning("RB0305", "Input declared and never used");
+    public static readonly DiagnosticDescriptor SecretMayBePrinted = Warning("RB0306", "Secret used where it may be printed");
+    public static readonly DiagnosticDescriptor ActionNotSupportedByProvider = Error("RB0307", "Action not supported by the provider");
+    public static readonly DiagnosticDescriptor NeedsLaterStep = Error("RB0308", "needs names a step that runs later");
+    public static readonly DiagnosticDescriptor UnknownProvider = Error("RB0309", "Unknown provider");
+    public static readonly DiagnosticDescriptor ApprovalUnsatisfiable = Error("RB0310", "Approval can never be satisfied");
+
+    public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
+    [
+        FileUnreadable, BinaryFile, InvalidEncoding, MisEncodedText, EmptyFile, YamlSyntax, TabIndentation,
+        DuplicateKey, AliasExpansion, NestingTooDeep, FileTooLarge, MultipleDocuments, UnknownAnchor,
+        UnknownKey, WrongType, MissingKey, InvalidValue, InvalidDuration, InvalidIdentifier, DuplicateStepId,
+        UnknownStep, UnsupportedVersion, StepBodyConflict, UnknownAction, UnknownArgument, MissingArgument,
+        DuplicateInput, InvalidInput, EmptyPlaybook, RunOnlyKey,
+        ExpressionSyntax, UnterminatedExpression, ExpressionStatement, UnknownInput, UnknownStepInExpression,
+        StepNotYetCompleted, UnknownFunction, WrongArgumentCount, TypeMismatch, UnknownOutput, UnknownContext,
+        HyphenInExpression,
+        Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
+        UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep, UnknownProvider,
+        ApprovalUnsatisfiable,
+    ];
+}

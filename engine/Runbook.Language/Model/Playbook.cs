@@ -1,0 +1,47 @@
+using System.Collections.Immutable;
+using Runbook.Language.Text;
+
+namespace Runbook.Language.Model;
+
+/// <summary>A bound playbook: typed, immutable, every node keeping the span it came from.</summary>
+public sealed record Playbook(
+    string Path,
+    SourceSpan Span,
+    string Name,
+    string? Description,
+    string? Severity,
+    ImmutableArray<KeyValuePair<string, string>> Labels,
+    ImmutableArray<InputDefinition> Inputs,
+    ImmutableArray<Phase> Phases)
+{
+    public IEnumerable<Step> Steps => Phases.SelectMany(p => p.Steps);
+
+    public Step? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
+
+    public InputDefinition? FindInput(string name) => Inputs.FirstOrDefault(i => i.Name == name);
+}
+
+public enum PhaseKind
+{
+    Assess,
+    Gather,
+    Communicate,
+    Mitigate,
+    Resolve,
+}
+
+/// <summary>A phase: a barrier in the run; its steps run in order unless it is parallel.</summary>
+public sealed record Phase(PhaseKind Kind, bool Parallel, ImmutableArray<Step> Steps, SourceSpan Span)
+{
+    /// <summary>Assess and gather are read-only by contract, so they are always safe to run.</summary>
+    public bool IsReadOnly => Kind is PhaseKind.Assess or PhaseKind.Gather;
+
+    public string Name => Kind.ToString().ToLowerInvariant();
+}
+
+public static class PhaseKinds
+{
+    public static readonly ImmutableArray<string> Names = ["assess", "gather", "communicate", "mitigate", "resolve"];
+
+    public static string ToName(this PhaseKind kind) => Names[(int)kind];
+}

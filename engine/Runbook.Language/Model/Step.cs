@@ -1,0 +1,80 @@
+using System.Collections.Immutable;
+using Runbook.Language.Expressions;
+using Runbook.Language.Text;
+
+namespace Runbook.Language.Model;
+
+public enum FailureMode
+{
+    /// <summary>Stop the run and run the compensations of completed steps (the saga default).</summary>
+    Rollback,
+
+    /// <summary>Stop the run, leave everything as it is for a human.</summary>
+    Stop,
+
+    /// <summary>Record the failure and go on with the next step.</summary>
+    Continue,
+}
+
+public enum BackoffKind
+{
+    Fixed,
+    Linear,
+    Exponential,
+}
+
+/// <summary>One step of a playbook.</summary>
+public sealed record Step(
+    string Id,
+    SourceSpan Span,
+    SourceSpan IdSpan,
+    PhaseKind Phase,
+    string? Name,
+    StepAction Action,
+    TemplateString? If,
+    ImmutableArray<StepReference> Needs,
+    bool Mutates,
+    bool Idempotent,
+    Duration? Timeout,
+    RetryPolicy? Retry,
+    FailureMode OnFailure,
+    ApprovalGate? Approval,
+    Compensation? Rollback,
+    bool Irreversible,
+    ImmutableArray<OutputDeclaration> Outputs)
+{
+    public string DisplayName => Name ?? Id;
+}
+
+/// <summary>A reference to a step by id, as written in <c>needs</c>.</summary>
+public sealed record StepReference(string Id, SourceSpan Span);
+
+public sealed record OutputDeclaration(string Name, string? Description, SourceSpan Span);
+
+public sealed record RetryPolicy(int Attempts, Duration Interval, BackoffKind Backoff, Duration? MaxInterval, bool Jitter);
+
+public sealed record ApprovalGate(
+    ImmutableArray<string> Approvers,
+    int MinApprovals,
+    Duration? Timeout,
+    TemplateString? Message,
+    bool AllowSelfApproval,
+    SourceSpan Span);
+
+/// <summary>The compensation of a step: what undoes it when a later step fails.</summary>
+public sealed record Compensation(StepAction Action, string? Name, Duration? Timeout, SourceSpan Span);
+
+/// <summary>What a step does: a shell script or a named action.</summary>
+public abstract record StepAction(SourceSpan Span);
+
+public sealed record RunAction(
+    SourceSpan Span,
+    TemplateString Script,
+    string Shell,
+    TemplateString? WorkingDirectory,
+    ImmutableArray<Argument> Environment) : StepAction(Span);
+
+public sealed record UsesAction(SourceSpan Span, string Name, ImmutableArray<Argument> With) : StepAction(Span)
+{
+    public Argument? Find(string name) => With.FirstOrDefault(a => a.Name == name);
+}
