@@ -1,0 +1,41 @@
+using Runbook.Language.Actions;
+using Runbook.Language.Diagnostics;
+using Runbook.Language.Model;
+
+namespace Runbook.Language.Checking;
+
+public sealed partial class PlaybookChecker
+{
+    /// <summary>The safety contract: read-only phases, compensations for mutations, gates on what cannot be undone.</summary>
+    private void CheckSafety(Phase phase, Step step, ActionDescriptor? descriptor)
+    {
+        if (step.Mutates && phase.IsReadOnly)
+        {
+            var why = step.Action is RunAction ? "run: steps mutate unless marked 'mutates: false'" : $"'{descriptor?.Name}' mutates";
+            _diagnostics.Add(Descriptors.MutationInReadOnlyPhase, step.IdSpan,
+                $"step '{step.Id}' mutates, but '{phase.Name}' is read-only by contract ({why})",
+                step.Action is RunAction ? "add 'mutates: false' if the command only reads, or move the step to mitigate" : "move the step to mitigate or resolve");
+        }
+
+        if (step.Mutates && step.Rollback is null && !step.Irreversible && !phase.IsReadOnly)
+        {
+            _diagnostics.Add(Descriptors.MutationWithoutRollback, step.IdSpan,
+                $"step '{step.Id}' mutates but has no rollback",
+                "add 'rollback:' with the step that undoes it, or 'irreversible: true' (with an approval) if nothing can");
+        }
+
+        if (step.Irreversible && step.Approval is null)
+        {
+            _diagnostics.Add(Descriptors.IrreversibleWithoutApproval, step.IdSpan,
+                $"step '{step.Id}' is irreversible and has no approval",
+                "add 'approval: { approvers: [...] }' so a human decides before it runs");
+        }
+
+        if (step.Approval is { } approval && !step.Mutates)
+        {
+            _diagnostics.Add(Descriptors.ApprovalOnReadOnlyStep, approval.Span,
+                $"step '{step.Id}' does not mutate, so its approval gate only slows the run",
+                "remove the approval, or set 'mutates: true' if the step does change something");
+        }
+    }
+}
