@@ -1,6 +1,6 @@
-using Scriban;
-using Scriban.Parsing;
-var t = Template.Parse("1 + 2", lexerOptions: new LexerOptions { Mode = ScriptMode.ScriptOnly });
-Spectre.Console.AnsiConsole.WriteLine(t.Page?.ToString() ?? "");
-var p = new YamlDotNet.Core.Parser(new StringReader("a: 1"));
-while (p.MoveNext()) Console.WriteLine(p.Current);
+namespace Runbook.Cli;
+
+internal static class Program
+{
+    public static int Main(string[] args) => CommandLine.Run(args, CliConsole.System);
+}

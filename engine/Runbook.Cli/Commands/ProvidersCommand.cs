@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Text;
+using Runbook.Cli.Composition;
+
+namespace Runbook.Cli.Commands;
+
+internal static class ProvidersCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("providers", "List providers and actions: what each supports, which actions mutate, their arguments.");
+        command.SetAction(_ =>
+        {
+            var text = new StringBuilder();
+            text.Append("Providers:\n");
+            foreach (var provider in Providers.Catalog.Providers)
+            {
+                text.Append($"  {provider.Name,-11} {provider.Summary}\n");
+                var own = provider.OwnActions.Select(a => a.Name).ToList();
+                var service = provider.SupportedServiceActions.Order(StringComparer.Ordinal);
+                text.Append($"              actions: {string.Join(", ", service.Concat(own))}\n");
+            }
+
+            text.Append("\nActions:\n");
+            foreach (var action in Providers.Catalog.Actions)
+            {
+                text.Append($"  {action.Name,-20} {(action.Mutates ? "mutates  " : "read-only")}  {action.Summary}\n");
+                foreach (var p in action.Parameters)
+                {
+                    text.Append($"      {p.Name,-18}{(p.Required ? "required" : "optional")}  {p.Description}\n");
+                }
+            }
+
+            console.Out.Write(text.ToString());
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

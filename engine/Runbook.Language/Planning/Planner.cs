@@ -1,0 +1,130 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Runbook.Language.Actions;
+using Runbook.Language.Graph;
+using Runbook.Language.Model;
+
+namespace Runbook.Language.Planning;
+
+/// <summary>Builds the static plan of a checked playbook for one provider. No network, no credentials.</summary>
+public static partial class Planner
+{
+    public static Plan Build(LoadedPlaybook loaded, ActionCatalog catalog, ProviderDescriptor provider, IReadOnlyDictionary<string, object?> inputs)
+    {
+        var playbook = loaded.Playbook ?? throw new ArgumentException("the playbook must be valid to plan", nameof(loaded));
+        var graph = loaded.Graph ?? throw new ArgumentException("the playbook must be valid to plan", nameof(loaded));
+        var secrets = playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var values = new PlanValues(inputs, secrets);
+
+        var steps = graph.ExecutionOrder.Select((step, i) => PlanStep(i + 1, step, graph, catalog, provider, values)).ToImmutableArray();
+        var rollbacks = steps.Where(s => s.Rollback is not null && s.Condition != PlannedCondition.Never)
+            .Select(s => s.Rollback!).Reverse().ToImmutableArray();
+
+        return new Plan(
+            playbook.Name,
+            loaded.Path,
+            playbook.Description?.Trim(),
+            playbook.Severity,
+            provider.Name,
+            new PlanHashes(Sha256(loaded.Source?.Text ?? string.Empty), InputsHash(playbook, inputs), Sha256(provider.Name)),
+            [.. playbook.Inputs.Select(i => PlanInput(i, inputs))],
+            steps,
+            rollbacks,
+            Graph.Mermaid.Render(graph));
+    }
+
+    /// <summary>The hash of the inputs a plan was made with; secrets count by name only, never by value.</summary>
+    public static string InputsHash(Playbook playbook, IReadOnlyDictionary<string, object?> inputs)
+    {
+        var canonical = new StringBuilder();
+        foreach (var input in playbook.Inputs.OrderBy(i => i.Name, StringComparer.Ordinal))
+        {
+            var value = input.IsSecret ? "<secret>" : inputs.TryGetValue(input.Name, out var v) ? PlanValues.Format(v) : "<unset>";
+            canonical.Append(input.Name).Append('=').Append(value).Append('\n');
+        }
+
+        return Sha256(canonical.ToString());
+    }
+
+    private static PlannedStep PlanStep(int order, Step step, StepGraph graph, ActionCatalog catalog, ProviderDescriptor provider, PlanValues values)
+    {
+        var phase = graph.Playbook.Phases.First(p => p.Kind == step.Phase);
+        var (action, summary, arguments) = Describe(step.Action, catalog, provider, values);
+        return new PlannedStep(
+            order,
+            step.Id,
+            step.DisplayName,
+            phase.Name,
+            phase.Parallel,
+            action,
+            summary,
+            step.Mutates,
+            step.Irreversible,
+            values.Decide(step.If),
+            step.If is null ? null : values.Render(step.If),
+            arguments,
+            graph.PredecessorsOf(step.Id),
+            step.Approval is { } a
+                ? new PlannedApproval(a.Approvers, a.MinApprovals, a.Timeout?.Text, a.Message is null ? null : values.Render(a.Message))
+                : null,
+            step.Rollback is { } r ? PlanRollback(step, r, catalog, provider, values) : null,
+            step.Timeout?.Text,
+            step.Retry is { } retry ? $"{retry.Attempts} attempts, {retry.Backoff.ToString().ToLowerInvariant()} {retry.Interval}" : null,
+            step.OnFailure.ToString().ToLowerInvariant());
+    }
+
+    private static PlannedRollback PlanRollback(Step step, Compensation rollback, ActionCatalog catalog, ProviderDescriptor provider, PlanValues values)
+    {
+        var (action, summary, arguments) = Describe(rollback.Action, catalog, provider, values);
+        return new PlannedRollback(step.Id, action, summary, arguments);
+    }
+
+    private static (string Action, string Summary, ImmutableArray<PlannedArgument> Arguments) Describe(
+        StepAction action, ActionCatalog catalog, ProviderDescriptor provider, PlanValues values)
+    {
+        switch (action)
+        {
+            case RunAction run:
+                var script = values.Render(run.Script).Trim();
+                var lines = script.Split('\n');
+                var first = lines[0].Trim();
+                var summary = lines.Length > 1 ? $"{first} (+{lines.Length - 1} more lines)" : first;
+                var env = run.Environment.Select(e => new PlannedArgument("env." + e.Name, values.Render(e.Value)));
+                return ($"run ({run.Shell})", summary, [new PlannedArgument("script", script), .. env]);
+            case UsesAction uses:
+                var arguments = uses.With.Select(a => new PlannedArgument(a.Name, values.Render(a.Value))).ToImmutableArray();
+                var descriptor = catalog.FindAction(uses.Name);
+                var text = descriptor is null ? uses.Name : provider.PlanTextFor(descriptor);
+                var rendered = Placeholder().Replace(text, m =>
+                    arguments.FirstOrDefault(a => a.Name == m.Groups[1].Value)?.Value ?? "(default)");
+                return (uses.Name, rendered, arguments);
+            default:
+                return ("?", string.Empty, []);
+        }
+    }
+
+    private static PlannedInput PlanInput(InputDefinition input, IReadOnlyDictionary<string, object?> inputs)
+    {
+        var type = input.Type.ToString().ToLowerInvariant();
+        if (input.IsSecret)
+        {
+            return new PlannedInput(input.Name, type, "***", input.From?.ToString() ?? "given at run time");
+        }
+
+        if (inputs.TryGetValue(input.Name, out var value))
+        {
+            var origin = Equals(value, input.Default) ? "default" : "given";
+            return new PlannedInput(input.Name, type, PlanValues.Format(value), origin);
+        }
+
+        return new PlannedInput(input.Name, type, $"⟨inputs.{input.Name}⟩", "required at run time");
+    }
+
+    private static string Sha256(string text) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    [GeneratedRegex(@"\{([a-z_]+)\}")]
+    private static partial Regex Placeholder();
+}
