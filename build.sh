@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's build entry point.
+#   ./build.sh publish   NativeAOT: writes dist/runbook (one self-contained executable, zero trim/AOT warnings)
+#   ./build.sh test      everything CI runs: build, unit tests, the native binary, end-to-end CLI tests on both
+#   ./build.sh pack      the .NET tool package (command: runbook) into dist/nuget
+#   ./build.sh format    check formatting (dotnet format --verify-no-changes)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+publish() {
+  # -warnaserror: a trim or AOT warning (IL2xxx/IL3xxx) fails the build.
+  dotnet publish engine/Runbook.Cli/Runbook.Cli.csproj -c Release -r linux-x64 -o dist -nologo -warnaserror -p:DebugType=none
+  rm -f dist/*.dbg dist/*.pdb
+  echo "dist/runbook: $(du -h dist/runbook | cut -f1)"
+}
+
+run_tests() {
+  dotnet build RunbookEngine.sln -c Release -nologo -warnaserror
+  publish
+  # One test run for the whole solution; the CLI tests run every end-to-end case against the JIT build
+  # and against dist/runbook.
+  RUNBOOK_NATIVE="$root/dist/runbook" dotnet test RunbookEngine.sln -c Release --no-build -nologo \
+    --logger "console;verbosity=normal" 2>&1 | tee "$root/.build/test.log"
+  local status=${PIPESTATUS[0]}
+  summarize "$root/.build/test.log"
+  return "$status"
+}
+
+# One closing line 'N passed, N failed, N skipped' over every test assembly.
+summarize() {
+  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+       END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$1"
+}
+
+case "${1:-}" in
+  publish) publish ;;
+  test) mkdir -p .build; run_tests ;;
+  pack) dotnet pack engine/Runbook.Cli/Runbook.Cli.csproj -c Release -o dist/nuget -nologo -p:PublishAot=false ;;
+  format) dotnet format RunbookEngine.sln --verify-no-changes ;;
+  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
