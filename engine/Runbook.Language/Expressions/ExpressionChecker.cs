@@ -1,43 +1,424 @@
 using System.Collections.Immutable;
 using Runbook.Language.Diagnostics;
+using Runbook.Language.Model;
+using Runbook.Language.Text;
 using Scriban.Syntax;
 
 namespace Runbook.Language.Expressions;
 
-// Interim reference collector; replaced by the full checker on the expressions branch.
+/// <summary>
+/// Walks one expression's Scriban syntax tree: every name it reads must exist and be readable where the
+/// expression stands; functions must exist and get the right number of arguments; comparisons of typed
+/// inputs must make sense. Each problem is reported at the offending name's own line and column.
+/// </summary>
 public static class ExpressionChecker
 {
     public static ExpressionReferences Check(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
     {
-        var inputs = ImmutableArray.CreateBuilder<ExpressionReference>();
-        var steps = ImmutableArray.CreateBuilder<ExpressionReference>();
-        Walk(part.Syntax);
-        return new ExpressionReferences(inputs.ToImmutable(), steps.ToImmutable(), []);
-
-        void Walk(ScriptNode? node)
+        if (part.Syntax is null)
         {
-            if (node is null)
+            return ExpressionReferences.Empty;
+        }
+
+        var walker = new Walker(part, scope, diagnostics);
+        walker.Visit(part.Syntax);
+        return walker.References();
+    }
+
+    private sealed class Walker(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
+    {
+        private readonly ImmutableArray<ExpressionReference>.Builder _inputs = ImmutableArray.CreateBuilder<ExpressionReference>();
+        private readonly ImmutableArray<ExpressionReference>.Builder _steps = ImmutableArray.CreateBuilder<ExpressionReference>();
+        private readonly ImmutableArray<ExpressionReference>.Builder _env = ImmutableArray.CreateBuilder<ExpressionReference>();
+
+        public ExpressionReferences References() => new(_inputs.ToImmutable(), _steps.ToImmutable(), _env.ToImmutable());
+
+        public void Visit(ScriptNode? node)
+        {
+            switch (node)
+            {
+                case null:
+                    return;
+                case ScriptBinaryExpression binary when Hyphenated(binary) is { } hyphen:
+                    Report(Descriptors.HyphenInExpression, hyphen.Span,
+                        $"'{hyphen.Written}' reads as a subtraction: names in expressions cannot contain '-'",
+                        $"use '_' in ids and names, e.g. {hyphen.Fixed}");
+                    return;
+                case ScriptBinaryExpression binary:
+                    CheckTypes(binary);
+                    Visit(binary.Left);
+                    Visit(binary.Right);
+                    return;
+                case ScriptMemberExpression or ScriptIndexerExpression:
+                    CheckChain((ScriptExpression)node);
+                    return;
+                case ScriptVariableGlobal variable:
+                    CheckBareName(variable);
+                    return;
+                case ScriptFunctionCall call:
+                    CheckCall(call, piped: 0);
+                    VisitAll(call.Arguments);
+                    return;
+                case ScriptPipeCall pipe:
+                    Visit(pipe.From);
+                    VisitPipeTarget(pipe.To);
+                    return;
+                default:
+                    VisitAll(node.Children);
+                    return;
+            }
+        }
+
+        private void VisitAll(IEnumerable<ScriptNode>? nodes)
+        {
+            foreach (var child in nodes ?? [])
+            {
+                Visit(child);
+            }
+        }
+
+        private void VisitPipeTarget(ScriptExpression? target)
+        {
+            switch (target)
+            {
+                case ScriptFunctionCall call:
+                    CheckCall(call, piped: 1);
+                    VisitAll(call.Arguments);
+                    break;
+                case ScriptPipeCall pipe:
+                    VisitPipeTarget(pipe.From);
+                    VisitPipeTarget(pipe.To);
+                    break;
+                case ScriptVariableGlobal or ScriptMemberExpression:
+                    CheckFunctionName(target, arguments: 1);
+                    break;
+                default:
+                    Visit(target);
+                    break;
+            }
+        }
+
+        private void CheckCall(ScriptFunctionCall call, int piped) => CheckFunctionName(call.Target, (call.Arguments?.Count ?? 0) + piped);
+
+        private void CheckFunctionName(ScriptExpression? target, int arguments)
+        {
+            switch (target)
+            {
+                case ScriptVariableGlobal { Name: var name } variable when FunctionCatalog.GitHub.TryGetValue(name, out var arity):
+                    if (arguments < arity.Min || (arity.Max >= 0 && arguments > arity.Max))
+                    {
+                        var expected = arity.Min == arity.Max ? $"{arity.Min}" : arity.Max < 0 ? $"at least {arity.Min}" : $"{arity.Min} or {arity.Max}";
+                        Report(Descriptors.WrongArgumentCount, SpanOf(variable),
+                            $"{name}() takes {expected} argument{(arity.Max == 1 ? string.Empty : "s")}, given {arguments}",
+                            "see the function list in docs/expressions.md");
+                    }
+
+                    break;
+                case ScriptMemberExpression member when Segments(member) is [{ Name: var ns }, ..] && FunctionCatalog.BuiltinNamespaces.Contains(ns):
+                    break;
+                case ScriptVariableGlobal variable:
+                    var known = FunctionCatalog.GitHub.Keys.Concat(FunctionCatalog.BuiltinNamespaces.Select(n => n + ".…"));
+                    Report(Descriptors.UnknownFunction, SpanOf(variable),
+                        $"unknown function '{variable.Name}'{Suggestions.DidYouMean(variable.Name, FunctionCatalog.GitHub.Keys)}",
+                        $"functions: {string.Join(", ", known)}");
+                    break;
+                case ScriptMemberExpression member:
+                    Report(Descriptors.UnknownFunction, SpanOf(member), $"'{Text(member)}' is not a function",
+                        $"builtin functions live in {string.Join(", ", FunctionCatalog.BuiltinNamespaces)} (string.upcase, array.join …)");
+                    break;
+                default:
+                    Visit(target);
+                    break;
+            }
+        }
+
+        private void CheckBareName(ScriptVariableGlobal variable)
+        {
+            var name = variable.Name;
+            if (FunctionCatalog.Roots.Contains(name) || FunctionCatalog.GitHub.ContainsKey(name)
+                || FunctionCatalog.BuiltinNamespaces.Contains(name) || FunctionCatalog.BuiltinValues.Contains(name))
             {
                 return;
             }
 
-            if (node is ScriptMemberExpression { Target: ScriptVariableGlobal root, Member: { } member })
+            Report(Descriptors.UnknownContext, SpanOf(variable),
+                $"unknown name '{name}'{Suggestions.DidYouMean(name, FunctionCatalog.Roots.Concat(FunctionCatalog.GitHub.Keys))}",
+                "expressions read inputs.<name>, steps.<id>.outputs.<name>, steps.<id>.status, env.<NAME> and run.<field>; quote text as 'text'");
+        }
+
+        private void CheckChain(ScriptExpression chain)
+        {
+            var segments = Segments(chain);
+            if (segments.Count == 0)
             {
-                var span = part.SpanOf(member.Span.Start.Offset, member.Span.Length);
-                if (root.Name == "inputs")
-                {
-                    inputs.Add(new ExpressionReference(member.Name, span));
-                }
-                else if (root.Name == "steps")
-                {
-                    steps.Add(new ExpressionReference(member.Name, span));
-                }
+                VisitAll(chain.Children);
+                return;
             }
 
-            foreach (var child in node.Children)
+            var root = segments[0];
+            switch (root.Name)
             {
-                Walk(child);
+                case "inputs":
+                    if (segments.Count > 1)
+                    {
+                        CheckInput(segments[1]);
+                    }
+
+                    break;
+                case "steps":
+                    if (segments.Count > 1)
+                    {
+                        CheckStep(segments);
+                    }
+
+                    break;
+                case "env":
+                    if (segments.Count > 1)
+                    {
+                        _env.Add(new ExpressionReference(segments[1].Name, segments[1].Span));
+                    }
+
+                    break;
+                case "run":
+                    if (segments.Count > 1 && !FunctionCatalog.RunFields.Contains(segments[1].Name))
+                    {
+                        Report(Descriptors.UnknownContext, segments[1].Span,
+                            $"run has no '{segments[1].Name}'{Suggestions.DidYouMean(segments[1].Name, FunctionCatalog.RunFields)}",
+                            $"run holds: {string.Join(", ", FunctionCatalog.RunFields)}");
+                    }
+
+                    break;
+                default:
+                    if (!FunctionCatalog.BuiltinNamespaces.Contains(root.Name))
+                    {
+                        Report(Descriptors.UnknownContext, root.Span,
+                            $"unknown name '{root.Name}'{Suggestions.DidYouMean(root.Name, FunctionCatalog.Roots)}",
+                            "expressions read inputs, steps, env and run");
+                    }
+
+                    break;
+            }
+
+            // Indexes that are expressions themselves (inputs[x]) are checked too.
+            foreach (var index in Indexes(chain))
+            {
+                Visit(index);
             }
         }
+
+        private void CheckInput(Segment name)
+        {
+            var inputs = scope.Inputs.ToList();
+            if (inputs.Any(i => i.Name == name.Name))
+            {
+                _inputs.Add(new ExpressionReference(name.Name, name.Span));
+                return;
+            }
+
+            Report(Descriptors.UnknownInput, name.Span,
+                $"unknown input '{name.Name}'{Suggestions.DidYouMean(name.Name, inputs.Select(i => i.Name))}",
+                inputs.Count == 0 ? "declare it under inputs:" : $"declare it under inputs:, or use one of: {string.Join(", ", inputs.Select(i => i.Name))}");
+        }
+
+        private void CheckStep(List<Segment> segments)
+        {
+            var id = segments[1];
+            switch (scope.VisibilityOf(id.Name))
+            {
+                case StepVisibility.Unknown:
+                    Report(Descriptors.UnknownStepInExpression, id.Span,
+                        $"unknown step '{id.Name}'{Suggestions.DidYouMean(id.Name, scope.StepIds)}", "use the id of a step in this playbook");
+                    return;
+                case StepVisibility.NotYetCompleted:
+                    Report(Descriptors.StepNotYetCompleted, id.Span,
+                        $"step '{id.Name}' cannot have completed when this runs, so its outputs and status are not available here",
+                        $"move '{id.Name}' to an earlier phase or before this step, or make the phase parallel so the reference orders them");
+                    _steps.Add(new ExpressionReference(id.Name, id.Span));
+                    return;
+            }
+
+            _steps.Add(new ExpressionReference(id.Name, id.Span));
+            if (segments.Count < 3)
+            {
+                return;
+            }
+
+            var property = segments[2];
+            if (property.Name is not ("outputs" or "status"))
+            {
+                Report(Descriptors.UnknownContext, property.Span,
+                    $"a step has 'outputs' and 'status', not '{property.Name}'{Suggestions.DidYouMean(property.Name, ["outputs", "status"])}",
+                    $"write steps.{id.Name}.outputs.<name> or steps.{id.Name}.status");
+                return;
+            }
+
+            if (property.Name == "outputs" && segments.Count > 3 && scope.OutputsOf(id.Name) is { } outputs && !outputs.Contains(segments[3].Name))
+            {
+                var output = segments[3];
+                Report(Descriptors.UnknownOutput, output.Span,
+                    $"step '{id.Name}' has no output '{output.Name}'{Suggestions.DidYouMean(output.Name, outputs)}",
+                    outputs.Count == 0 ? $"declare it under the outputs: of '{id.Name}'" : $"its outputs: {string.Join(", ", outputs)}; a run: step declares its own under outputs:");
+            }
+        }
+
+        private void CheckTypes(ScriptBinaryExpression binary)
+        {
+            var comparison = binary.Operator is ScriptBinaryOperator.CompareEqual or ScriptBinaryOperator.CompareNotEqual
+                or ScriptBinaryOperator.CompareLess or ScriptBinaryOperator.CompareGreater
+                or ScriptBinaryOperator.CompareLessOrEqual or ScriptBinaryOperator.CompareGreaterOrEqual;
+            var arithmetic = binary.Operator is ScriptBinaryOperator.Add or ScriptBinaryOperator.Subtract
+                or ScriptBinaryOperator.Multiply or ScriptBinaryOperator.Divide or ScriptBinaryOperator.DivideRound
+                or ScriptBinaryOperator.Modulus or ScriptBinaryOperator.Power;
+            foreach (var (side, other) in new[] { (binary.Left, binary.Right), (binary.Right, binary.Left) })
+            {
+                if (InputOf(side) is not { } input)
+                {
+                    continue;
+                }
+
+                if (arithmetic && input.Type == InputType.Boolean)
+                {
+                    Report(Descriptors.TypeMismatch, SpanOf(side!), $"input '{input.Name}' is a boolean; arithmetic on it has no meaning",
+                        "compare it (== true) or use it as a condition");
+                    return;
+                }
+
+                if (!comparison || other is not ScriptLiteral literal)
+                {
+                    continue;
+                }
+
+                var text = literal.Value is string;
+                var number = literal.Value is int or long or double or float or decimal;
+                var message = input.Type switch
+                {
+                    InputType.Number when text => $"input '{input.Name}' is a number, compared with the text {Quote(literal)}",
+                    InputType.Boolean when text || number => $"input '{input.Name}' is a boolean, compared with {Quote(literal)}",
+                    InputType.String or InputType.Enum or InputType.Secret when number => $"input '{input.Name}' is {Article(input.Type)}, compared with the number {literal.Value}",
+                    InputType.Enum when text && !input.Values.Contains((string)literal.Value!) =>
+                        $"input '{input.Name}' is never {Quote(literal)}: its values are {string.Join(", ", input.Values)}",
+                    _ => null,
+                };
+                if (message is not null)
+                {
+                    Report(Descriptors.TypeMismatch, SpanOf(literal), message,
+                        input.Type == InputType.Number ? "compare with a number literal (no quotes)" : "compare with a value of the input's type");
+                    return;
+                }
+            }
+        }
+
+        private InputDefinition? InputOf(ScriptExpression? node) =>
+            node is ScriptMemberExpression member && Segments(member) is [{ Name: "inputs" }, var name]
+                ? scope.Inputs.FirstOrDefault(i => i.Name == name.Name)
+                : null;
+
+        /// <summary><c>steps.check-health.outputs.x</c> parses as <c>steps.check - health.outputs.x</c>: spot it by the missing spaces.</summary>
+        private Hyphen? Hyphenated(ScriptBinaryExpression binary)
+        {
+            if (binary.Operator is not ScriptBinaryOperator.Subtract
+                || binary.Left is not (ScriptMemberExpression or ScriptVariableGlobal)
+                || Segments(binary.Left) is not { Count: > 0 } left
+                || !FunctionCatalog.Roots.Contains(left[0].Name)
+                || binary.Right is not (ScriptMemberExpression or ScriptVariableGlobal)
+                || Segments(binary.Right) is not { Count: > 0 } right)
+            {
+                return null;
+            }
+
+            var leftEnd = binary.Left.Span.End.Offset + 1;
+            var rightStart = binary.Right.Span.Start.Offset;
+            if (rightStart - leftEnd != 1 || part.Text[leftEnd] != '-')
+            {
+                return null;
+            }
+
+            var written = part.Text.Substring(binary.Left.Span.Start.Offset, binary.Right.Span.End.Offset - binary.Left.Span.Start.Offset + 1);
+            var fixedName = string.Join('.', left.Select(s => s.Name).SkipLast(1).Append(left[^1].Name + "_" + right[0].Name).Concat(right.Skip(1).Select(s => s.Name)));
+            return new Hyphen(written, fixedName, part.SpanOf(binary.Left.Span.Start.Offset, written.Length));
+        }
+
+        private List<Segment> Segments(ScriptExpression? node)
+        {
+            var result = new List<Segment>();
+            if (!Collect(node, result))
+            {
+                result.Clear();
+            }
+
+            return result;
+        }
+
+        private bool Collect(ScriptExpression? node, List<Segment> into)
+        {
+            switch (node)
+            {
+                case ScriptVariableGlobal variable:
+                    into.Add(new Segment(variable.Name, SpanOf(variable)));
+                    return true;
+                case ScriptMemberExpression member:
+                    if (!Collect(member.Target, into))
+                    {
+                        return false;
+                    }
+
+                    if (member.Member is null)
+                    {
+                        return false;
+                    }
+
+                    into.Add(new Segment(member.Member.Name, SpanOf(member.Member)));
+                    return true;
+                case ScriptIndexerExpression { Index: ScriptLiteral { Value: string key } literal } indexer:
+                    if (!Collect(indexer.Target, into))
+                    {
+                        return false;
+                    }
+
+                    into.Add(new Segment(key, SpanOf(literal)));
+                    return true;
+                case ScriptIndexerExpression indexer:
+                    return Collect(indexer.Target, into) && false;
+                default:
+                    return false;
+            }
+        }
+
+        private static IEnumerable<ScriptExpression> Indexes(ScriptExpression? node)
+        {
+            while (node is ScriptMemberExpression or ScriptIndexerExpression)
+            {
+                if (node is ScriptIndexerExpression indexer)
+                {
+                    if (indexer.Index is { } index and not ScriptLiteral)
+                    {
+                        yield return index;
+                    }
+
+                    node = indexer.Target;
+                }
+                else
+                {
+                    node = ((ScriptMemberExpression)node).Target;
+                }
+            }
+        }
+
+        private SourceSpan SpanOf(ScriptNode node) =>
+            part.SpanOf(node.Span.Start.Offset, Math.Max(1, node.Span.End.Offset - node.Span.Start.Offset + 1));
+
+        private string Text(ScriptNode node) =>
+            part.Text.Substring(node.Span.Start.Offset, Math.Min(part.Text.Length - node.Span.Start.Offset, node.Span.End.Offset - node.Span.Start.Offset + 1));
+
+        private static string Quote(ScriptLiteral literal) => literal.Value is string s ? $"'{s}'" : $"{literal.Value}";
+
+        private static string Article(InputType type) => type == InputType.Enum ? "an enum" : $"a {type.ToString().ToLowerInvariant()}";
+
+        private void Report(DiagnosticDescriptor descriptor, SourceSpan span, string message, string fix) =>
+            diagnostics.Add(descriptor, span, message, fix);
     }
+
+    private sealed record Segment(string Name, SourceSpan Span);
+
+    private sealed record Hyphen(string Written, string Fixed, SourceSpan Span);
 }

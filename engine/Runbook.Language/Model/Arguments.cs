@@ -25,6 +25,15 @@ public abstract record ArgumentValue(SourceSpan Span)
         MapArgument m => m.Entries.SelectMany(e => e.Value.Templates()),
         _ => [],
     };
+
+    /// <summary>The value as written, expressions unevaluated.</summary>
+    public string Raw => this switch
+    {
+        ScalarArgument s => s.Text.Raw,
+        ListArgument l => "[" + string.Join(", ", l.Items.Select(i => i.Raw)) + "]",
+        MapArgument m => "{" + string.Join(", ", m.Entries.Select(e => $"{e.Name}: {e.Value.Raw}")) + "}",
+        _ => string.Empty,
+    };
 }
 
 public sealed record ScalarArgument(SourceSpan Span, TemplateString Text, ScalarKind Kind) : ArgumentValue(Span);
