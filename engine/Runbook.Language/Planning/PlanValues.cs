@@ -1,13 +1,20 @@
 using System.Globalization;
+using Runbook.Language.Diagnostics;
 using Runbook.Language.Expressions;
+using Runbook.Language.Expressions.Evaluation;
 using Runbook.Language.Model;
-using Scriban.Syntax;
 
 namespace Runbook.Language.Planning;
 
-/// <summary>Renders values for a plan: known inputs substituted, secrets as ***, the rest as ⟨expression⟩.</summary>
-internal sealed class PlanValues(IReadOnlyDictionary<string, object?> inputs, IReadOnlySet<string> secrets)
+/// <summary>
+/// Renders values for a plan: an expression that reads only inputs with known values is evaluated; one that
+/// reads a secret shows ***; one that reads steps, env or an input without a value shows as ⟨expression⟩.
+/// </summary>
+internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, object?> inputs)
 {
+    private readonly ExpressionEvaluator _evaluator = new(EvaluationContext.Empty with { Inputs = inputs });
+    private readonly PermissiveScope _scope = new(playbook);
+
     public string Render(TemplateString template) =>
         string.Concat(template.Parts.Select(p => p switch
         {
@@ -43,20 +50,46 @@ internal sealed class PlanValues(IReadOnlyDictionary<string, object?> inputs, IR
 
     private string RenderExpression(ExpressionPart part)
     {
-        if (part.Syntax is ScriptMemberExpression { Target: ScriptVariableGlobal { Name: "inputs" }, Member: { } member })
+        var references = ExpressionChecker.Check(part, _scope, new DiagnosticBag());
+        if (references.Inputs.Any(i => playbook.FindInput(i.Name) is { IsSecret: true }))
         {
-            if (secrets.Contains(member.Name))
-            {
-                return "***";
-            }
-
-            if (inputs.TryGetValue(member.Name, out var value))
-            {
-                return Format(value);
-            }
+            return "***";
         }
 
-        return "⟨" + part.Text.Trim() + "⟩";
+        if (part.Syntax is null || !references.Steps.IsEmpty || !references.Environment.IsEmpty
+            || references.Inputs.Any(i => !inputs.ContainsKey(i.Name)) || ReadsRunOrStatus(part))
+        {
+            return Placeholder(part);
+        }
+
+        try
+        {
+            return ScriptValues.ToText(_evaluator.Evaluate(part));
+        }
+        catch (ExpressionException)
+        {
+            return Placeholder(part);
+        }
+    }
+
+    private static string Placeholder(ExpressionPart part) => "⟨" + part.Text.Trim() + "⟩";
+
+    /// <summary>run.* and the status functions are known only when the run happens.</summary>
+    private static bool ReadsRunOrStatus(ExpressionPart part) =>
+        part.Text.Contains("run.", StringComparison.Ordinal) || FunctionCatalog.GitHub.Keys
+            .Where(f => FunctionCatalog.GitHub[f].Max == 0)
+            .Any(f => part.Text.Contains(f + "(", StringComparison.Ordinal));
+
+    /// <summary>Everything is visible: the plan only needs what an expression reads, not whether it may.</summary>
+    private sealed class PermissiveScope(Playbook playbook) : IExpressionScope
+    {
+        public IEnumerable<InputDefinition> Inputs => playbook.Inputs;
+
+        public IEnumerable<string> StepIds => playbook.Steps.Select(s => s.Id);
+
+        public StepVisibility VisibilityOf(string stepId) => StepVisibility.Completed;
+
+        public IReadOnlyCollection<string>? OutputsOf(string stepId) => null;
     }
 
     internal static string Format(object? value) => value switch

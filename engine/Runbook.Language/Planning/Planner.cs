@@ -15,8 +15,7 @@ public static partial class Planner
     {
         var playbook = loaded.Playbook ?? throw new ArgumentException("the playbook must be valid to plan", nameof(loaded));
         var graph = loaded.Graph ?? throw new ArgumentException("the playbook must be valid to plan", nameof(loaded));
-        var secrets = playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var values = new PlanValues(inputs, secrets);
+        var values = new PlanValues(playbook, inputs);
 
         var steps = graph.ExecutionOrder.Select((step, i) => PlanStep(i + 1, step, graph, catalog, provider, values)).ToImmutableArray();
         var rollbacks = steps.Where(s => s.Rollback is not null && s.Condition != PlannedCondition.Never)

@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+using Runbook.Language.Text;
+
+namespace Runbook.Language.Expressions.Evaluation;
+
+/// <summary>What success(), failure() and cancelled() see.</summary>
+public enum JobStatus
+{
+    Success,
+    Failure,
+    Cancelled,
+}
+
+/// <summary>
+/// Everything an expression may read. Values are JSON-like: string, bool, long, decimal, double, null,
+/// lists of values and string-keyed maps of values; no other .NET object ever reaches an expression.
+/// </summary>
+/// <param name="Steps">Step id → map with <c>status</c> and <c>outputs</c>.</param>
+public sealed record EvaluationContext(
+    IReadOnlyDictionary<string, object?> Inputs,
+    IReadOnlyDictionary<string, object?> Steps,
+    IReadOnlyDictionary<string, object?> Environment,
+    IReadOnlyDictionary<string, object?> Run,
+    JobStatus Status = JobStatus.Success)
+{
+    public static EvaluationContext Empty { get; } = new(
+        ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, object?>.Empty,
+        ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, object?>.Empty);
+}
+
+/// <summary>An expression failed at run time; the message names the expression, where it is, and why.</summary>
+public sealed class ExpressionException(SourceSpan span, string message) : Exception($"{span}: {message}")
+{
+    public SourceSpan Span { get; } = span;
+
+    public string Reason { get; } = message;
+}

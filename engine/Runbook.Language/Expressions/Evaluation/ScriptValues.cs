@@ -1,0 +1,76 @@
+using System.Globalization;
+using Scriban.Runtime;
+
+namespace Runbook.Language.Expressions.Evaluation;
+
+/// <summary>Converts run values to Scriban's own objects and back, so no .NET object is ever exposed to an expression.</summary>
+internal static class ScriptValues
+{
+    public static object? ToScript(object? value) => value switch
+    {
+        null or string or bool or long or decimal or double => value,
+        int i => (long)i,
+        Model.Duration d => d.Text,
+        IReadOnlyDictionary<string, object?> map => ToObject(map),
+        IEnumerable<object?> list => ToArray(list),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+
+    public static ScriptObject ToObject(IReadOnlyDictionary<string, object?> map)
+    {
+        var result = new ScriptObject();
+        foreach (var (key, item) in map)
+        {
+            result.SetValue(key, ToScript(item), readOnly: true);
+        }
+
+        return result;
+    }
+
+    private static ScriptArray ToArray(IEnumerable<object?> list)
+    {
+        var result = new ScriptArray();
+        foreach (var item in list)
+        {
+            result.Add(ToScript(item));
+        }
+
+        return result;
+    }
+
+    public static object? FromScript(object? value) => value switch
+    {
+        ScriptObject o => o.ToDictionary(p => p.Key, p => FromScript(p.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
+        ScriptArray a => a.Select(FromScript).ToList(),
+        int i => (long)i,
+        float f => (double)f,
+        string => value,
+        System.Collections.IEnumerable sequence => sequence.Cast<object?>().Select(FromScript).ToList(),
+        _ => value,
+    };
+
+    /// <summary>GitHub Actions' truthiness: false, 0, "", null are false; everything else is true.</summary>
+    public static bool Truthy(object? value) => value switch
+    {
+        null => false,
+        bool b => b,
+        string s => s.Length > 0,
+        long l => l != 0,
+        int i => i != 0,
+        decimal d => d != 0,
+        double d => d != 0 && !double.IsNaN(d),
+        _ => true,
+    };
+
+    /// <summary>How a value reads when interpolated into text: invariant numbers, true/false, JSON for lists and maps.</summary>
+    public static string ToText(object? value) => value switch
+    {
+        null => string.Empty,
+        string s => s,
+        bool b => b ? "true" : "false",
+        IReadOnlyDictionary<string, object?> or IEnumerable<object?> => Json.Write(value),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+}
