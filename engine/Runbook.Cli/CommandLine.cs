@@ -14,6 +14,13 @@ internal static class CommandLine
             PlanCommand.Create(console),
             GraphCommand.Create(console),
             ProvidersCommand.Create(console),
+            ExecCommand.Create(console),
+            RunCommands.Resume(console),
+            ApprovalCommands.Approve(console),
+            ApprovalCommands.Deny(console),
+            RunCommands.Rollback(console),
+            HistoryCommands.History(console),
+            HistoryCommands.Show(console),
         };
 
         try

@@ -14,7 +14,28 @@ public sealed class CliTarget(string name, string fileName, string? dll)
 
     internal CliResult Run(params string[] args) => RunIn(Repo.Root, args);
 
-    internal CliResult RunIn(string workingDirectory, params string[] args)
+    /// <summary>Starts a run, SIGKILLs it after <paramref name="after"/>, and returns the run id the journal has, if any.</summary>
+    internal string? StartAndKill(TimeSpan after, string[] args, string journal)
+    {
+        using var process = Process.Start(Start(Repo.Root, args))!;
+        process.StandardOutput.ReadToEndAsync();
+        process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(after))
+        {
+            process.Kill(entireProcessTree: false); // SIGKILL of the engine alone: its step's shell may outlive it, as after a crash
+            process.WaitForExit();
+            Thread.Sleep(300); // let an orphaned step shell finish its write, as an operator would look only after the crash
+        }
+
+        var history = RunIn(Repo.Root, "history", "--journal", journal, "--limit", "1");
+        var line = history.Out.Split('\n').Skip(1).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('('));
+        var runId = line?.Split(' ')[0];
+        return runId is { Length: > 0 } && !SeenRuns.Contains(runId) && SeenRuns.Add(runId) ? runId : null;
+    }
+
+    private HashSet<string> SeenRuns { get; } = new(StringComparer.Ordinal);
+
+    private ProcessStartInfo Start(string workingDirectory, string[] args)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -34,7 +55,12 @@ public sealed class CliTarget(string name, string fileName, string? dll)
         }
 
         start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    internal CliResult RunIn(string workingDirectory, params string[] args)
+    {
+        using var process = Process.Start(Start(workingDirectory, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))

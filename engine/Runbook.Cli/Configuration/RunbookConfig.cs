@@ -1,0 +1,90 @@
+using System.Collections.Immutable;
+using Runbook.Language.Diagnostics;
+using Runbook.Language.Text;
+using Runbook.Language.Yaml;
+
+namespace Runbook.Cli.Configuration;
+
+/// <summary>One named environment of runbook.yaml: which provider, its settings, and service names on it.</summary>
+internal sealed record EnvironmentConfig(
+    string Name,
+    string Provider,
+    ImmutableDictionary<string, string> Settings,
+    ImmutableDictionary<string, string> Services);
+
+/// <summary>
+/// runbook.yaml: approver groups and named environments. Read with the language's own YAML loader, so a
+/// mistake in it is reported with file:line:col like a playbook's.
+/// </summary>
+internal sealed record RunbookConfig(
+    string? Path,
+    ImmutableDictionary<string, ImmutableArray<string>> Groups,
+    ImmutableDictionary<string, EnvironmentConfig> Environments)
+{
+    public const string FileName = "runbook.yaml";
+
+    public static RunbookConfig Empty { get; } = new(null, ImmutableDictionary<string, ImmutableArray<string>>.Empty,
+        ImmutableDictionary<string, EnvironmentConfig>.Empty);
+
+    /// <summary>The config at <paramref name="path"/>, or runbook.yaml in the working directory, or none.</summary>
+    public static RunbookConfig Load(string? path, string workingDirectory)
+    {
+        var file = path ?? System.IO.Path.Combine(workingDirectory, FileName);
+        if (!File.Exists(file))
+        {
+            return path is null ? Empty : throw new UsageException($"config file '{path}' does not exist");
+        }
+
+        var diagnostics = new DiagnosticBag();
+        var source = SourceDecoder.Decode(file, File.ReadAllBytes(file), diagnostics);
+        var root = source is null ? null : YamlLoader.Load(source, diagnostics);
+        if (diagnostics.HasErrors || root is not YamlMapping map)
+        {
+            var first = diagnostics.Items.FirstOrDefault();
+            throw new UsageException(first is null ? $"{file}: the config must be a mapping" : first.ToString());
+        }
+
+        return new RunbookConfig(file, ReadGroups(map, file), ReadEnvironments(map, file));
+    }
+
+    private static ImmutableDictionary<string, ImmutableArray<string>> ReadGroups(YamlMapping root, string file)
+    {
+        if ((root["approvers"] as YamlMapping)?["groups"] is not YamlMapping groups)
+        {
+            return ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+        }
+
+        return groups.Entries.ToImmutableDictionary(
+            e => e.Key.Value,
+            e => e.Value is YamlSequence s
+                ? s.Items.OfType<YamlScalar>().Select(i => i.Value).ToImmutableArray()
+                : throw new UsageException($"{e.Value.Span}: approvers.groups.{e.Key.Value} must be a list of names"),
+            StringComparer.Ordinal);
+    }
+
+    private static ImmutableDictionary<string, EnvironmentConfig> ReadEnvironments(YamlMapping root, string file)
+    {
+        if (root["environments"] is not YamlMapping environments)
+        {
+            return ImmutableDictionary<string, EnvironmentConfig>.Empty;
+        }
+
+        var result = ImmutableDictionary.CreateBuilder<string, EnvironmentConfig>(StringComparer.Ordinal);
+        foreach (var (key, value) in environments.Entries)
+        {
+            if (value is not YamlMapping env || env["provider"] is not YamlScalar provider)
+            {
+                throw new UsageException($"{value.Span}: environment '{key.Value}' needs 'provider: <name>' (in {file})");
+            }
+
+            var settings = env.Entries.Where(e => e.Key.Value is not ("provider" or "services") && e.Value is YamlScalar)
+                .ToImmutableDictionary(e => e.Key.Value, e => ((YamlScalar)e.Value).Value, StringComparer.Ordinal);
+            var services = (env["services"] as YamlMapping)?.Entries.Where(e => e.Value is YamlScalar)
+                .ToImmutableDictionary(e => e.Key.Value, e => ((YamlScalar)e.Value).Value, StringComparer.Ordinal)
+                ?? ImmutableDictionary<string, string>.Empty;
+            result[key.Value] = new EnvironmentConfig(key.Value, provider.Value, settings, services);
+        }
+
+        return result.ToImmutable();
+    }
+}

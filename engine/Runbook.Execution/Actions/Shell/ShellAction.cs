@@ -1,0 +1,149 @@
+using System.Text;
+using CliWrap;
+
+namespace Runbook.Execution.Actions.Shell;
+
+/// <summary>
+/// Runs a <c>run:</c> step's script with bash, sh or pwsh through CliWrap, in a process group of its own so
+/// that cancelling the step interrupts, then kills, everything it started. Lines stream as they come.
+/// Outputs: stdout, stderr, exit_code, and every <c>name=value</c> the script writes to <c>$RUNBOOK_OUTPUT</c>.
+/// </summary>
+internal sealed class ShellAction : IStepAction
+{
+    private const int CaptureLimit = 1024 * 1024;
+
+    /// <summary>How long a step has after Ctrl-C (SIGINT) before its processes are killed.</summary>
+    public static TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    public string Name => "run";
+
+    public async ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
+    {
+        var shell = invocation.GetString("shell") ?? "bash";
+        var directory = Directory.CreateTempSubdirectory("runbook-step-");
+        try
+        {
+            var script = Path.Combine(directory.FullName, shell == "pwsh" ? "step.ps1" : "step.sh");
+            var outputFile = Path.Combine(directory.FullName, "outputs");
+            await File.WriteAllTextAsync(script, invocation.GetString("script") ?? string.Empty, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(outputFile, string.Empty, cancellationToken).ConfigureAwait(false);
+
+            var env = (invocation.Get("env") as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>())
+                .ToDictionary(e => e.Key, e => (string?)Values.ToText(e.Value), StringComparer.Ordinal);
+            env["RUNBOOK_OUTPUT"] = outputFile;
+
+            var stdout = new Capture();
+            var stderr = new Capture();
+            var command = Cli.Wrap("setsid")
+                .WithArguments(Arguments(shell, script))
+                .WithWorkingDirectory(invocation.GetString("working_directory") ?? invocation.Context.WorkingDirectory)
+                .WithEnvironmentVariables(env)
+                .WithValidation(CommandResultValidation.None)
+                .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
+                {
+                    stdout.Add(line);
+                    invocation.Log.Line(LogStream.Stdout, line);
+                }))
+                .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
+                {
+                    stderr.Add(line);
+                    invocation.Log.Line(LogStream.Stderr, line);
+                }));
+
+            var running = command.ExecuteAsync(CancellationToken.None);
+            var group = running.ProcessId; // setsid makes the shell the leader of its own group
+            using (cancellationToken.Register(() => _ = StopAsync(group, running.Task)))
+            {
+                var result = await running.ConfigureAwait(false);
+                var outputs = new Dictionary<string, object?>(StepOutputsFile.Read(outputFile), StringComparer.Ordinal)
+                {
+                    ["stdout"] = stdout.Text,
+                    ["stderr"] = stderr.Text,
+                    ["exit_code"] = (long)result.ExitCode,
+                };
+                if (ProcessGroup.IsAlive(group))
+                {
+                    ProcessGroup.KillAll(group); // no child outlives its step
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (result.ExitCode == 0)
+                {
+                    return StepOutcome.Success(outputs);
+                }
+
+                var tail = string.Join(" | ", stderr.LastLines(3));
+                return StepOutcome.Failure($"the script exited with code {result.ExitCode}{(tail.Length > 0 ? $": {tail}" : string.Empty)}", outputs);
+            }
+        }
+        finally
+        {
+            try
+            {
+                directory.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static string[] Arguments(string shell, string script) => shell switch
+    {
+        "sh" => ["sh", "-e", script],
+        "pwsh" => ["pwsh", "-NoProfile", "-NonInteractive", "-File", script],
+        _ => ["bash", "--noprofile", "--norc", "-eo", "pipefail", script],
+    };
+
+    /// <summary>Two-stage stop: SIGINT to the group, then SIGKILL if anything is left after the grace period.</summary>
+    private static async Task StopAsync(int group, Task finished)
+    {
+        ProcessGroup.Interrupt(group);
+        await Task.WhenAny(finished, Task.Delay(GracePeriod)).ConfigureAwait(false);
+        if (ProcessGroup.IsAlive(group))
+        {
+            ProcessGroup.KillAll(group);
+        }
+    }
+
+    /// <summary>The last megabyte of a stream, line by line.</summary>
+    private sealed class Capture
+    {
+        private readonly LinkedList<string> _lines = new();
+        private readonly Lock _gate = new();
+        private int _size;
+
+        public void Add(string line)
+        {
+            lock (_gate)
+            {
+                _lines.AddLast(line);
+                _size += line.Length + 1;
+                while (_size > CaptureLimit && _lines.First is { } first)
+                {
+                    _size -= first.Value.Length + 1;
+                    _lines.RemoveFirst();
+                }
+            }
+        }
+
+        public string Text
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return string.Join('\n', _lines);
+                }
+            }
+        }
+
+        public IEnumerable<string> LastLines(int count)
+        {
+            lock (_gate)
+            {
+                return [.. _lines.Where(l => l.Trim().Length > 0).TakeLast(count)];
+            }
+        }
+    }
+}

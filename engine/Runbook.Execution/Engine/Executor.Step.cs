@@ -1,0 +1,267 @@
+using System.Collections.Immutable;
+using Runbook.Execution.Actions;
+using Runbook.Execution.Journal;
+using Runbook.Language.Model;
+
+namespace Runbook.Execution.Engine;
+
+public sealed partial class Executor
+{
+    private async Task<StepResult> RunStepAsync(Step step, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var expressions = Expressions();
+        if (step.If is { } condition)
+        {
+            bool run;
+            try
+            {
+                run = expressions.Condition(condition);
+            }
+            catch (RunExpressionException ex)
+            {
+                return await FailAsync(step, 1, $"if: {ex.Message}", willRetry: false, 0, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!run)
+            {
+                await SkipAsync(step, "if: condition is false", null).ConfigureAwait(false);
+                return new StepResult(step, false, false, null);
+            }
+        }
+
+        if (_request.DryRun && step.Mutates)
+        {
+            var preview = await PreviewAsync(step, expressions, cancellationToken).ConfigureAwait(false);
+            await SkipAsync(step, "dry run: mutating step not run", preview).ConfigureAwait(false);
+            return new StepResult(step, false, false, null);
+        }
+
+        var attempts = step.Retry?.Attempts ?? 1;
+        for (var attempt = State.Step(step.Id).Attempts + 1; ; attempt++)
+        {
+            var started = _services.Time.GetTimestamp();
+            await AppendAsync(JournalEventKind.StepStarted, step.Id, new JsonData()
+                .Add("attempt", attempt)
+                .Add("action", ActionName(step.Action))
+                .Add("mutates", step.Mutates)
+                .Add("idempotent", step.Idempotent), CancellationToken.None).ConfigureAwait(false);
+            Emit(new StepStartedEvent(_runId, Now, step.Id, step.DisplayName, step.Phase.ToName(), ActionName(step.Action), attempt));
+
+            var outcome = await AttemptAsync(step, attempt, Expressions(), cancellationToken).ConfigureAwait(false);
+            var elapsed = (long)_services.Time.GetElapsedTime(started).TotalMilliseconds;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                await FailAsync(step, attempt, "interrupted", willRetry: false, elapsed, CancellationToken.None).ConfigureAwait(false);
+                return new StepResult(step, true, true, "interrupted");
+            }
+
+            if (outcome is Succeeded success)
+            {
+                var outputs = success.Outputs.ToImmutableDictionary(StringComparer.Ordinal);
+                _liveOutputs[step.Id] = outputs;
+                await AppendAsync(JournalEventKind.StepSucceeded, step.Id, new JsonData()
+                    .Add("attempt", attempt)
+                    .Add("outputs", outputs as IReadOnlyDictionary<string, object?>)
+                    .Add("duration_ms", elapsed), CancellationToken.None).ConfigureAwait(false);
+                Emit(new StepFinishedEvent(_runId, Now, step.Id, "succeeded", elapsed, null, Mask(Values.ToJson(outputs)), false, null));
+                return new StepResult(step, false, false, null);
+            }
+
+            var failed = (Failed)outcome;
+            var retry = failed.Retryable && attempt < attempts;
+            await FailAsync(step, attempt, failed.Error, retry, elapsed, CancellationToken.None, failed.Outputs).ConfigureAwait(false);
+            if (!retry)
+            {
+                return new StepResult(step, true, false, Mask(failed.Error));
+            }
+
+            try
+            {
+                await Task.Delay(RetryDelay(step.Retry!, attempt), _services.Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return new StepResult(step, true, true, "interrupted");
+            }
+        }
+    }
+
+    private async Task<StepOutcome> AttemptAsync(Step step, int attempt, RunExpressions expressions, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var limit = step.Timeout?.Value ?? _services.DefaultStepTimeout;
+        timeout.CancelAfter(limit);
+        try
+        {
+            var invocation = BuildInvocation(step.Id, step.Action, step.Mutates, attempt, expressions);
+            if (step.Action is UsesAction { Name: "approval" })
+            {
+                return StepOutcome.Success(new Dictionary<string, object?>
+                {
+                    ["approvers"] = State.DecisionsFor(step.Id).Where(d => d.Decision == "approved").Select(d => (object?)d.By).ToList(),
+                });
+            }
+
+            if (step.Action is UsesAction { Name: "wait.until" } wait && wait.Find("condition") is { } condition)
+            {
+                return await WaitUntilAsync(condition.Value, invocation, timeout.Token).ConfigureAwait(false);
+            }
+
+            if (!_services.Actions.TryGetValue(invocation.ActionName, out var action))
+            {
+                return StepOutcome.Failure(
+                    $"'{invocation.ActionName}' is not available for provider '{_request.Provider}' in this build", retryable: false);
+            }
+
+            return await action.ExecuteAsync(invocation, timeout.Token).ConfigureAwait(false);
+        }
+        catch (RunExpressionException ex)
+        {
+            return StepOutcome.Failure(ex.Message, retryable: false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return StepOutcome.Failure($"timed out after {step.Timeout?.Text ?? limit.ToString()}");
+        }
+        catch (OperationCanceledException)
+        {
+            return StepOutcome.Failure("interrupted", retryable: false);
+        }
+    }
+
+    /// <summary>The arguments an action gets: <c>with:</c> evaluated, or the shell script made injection-safe.</summary>
+    private StepInvocation BuildInvocation(string stepId, StepAction action, bool mutates, int attempt, RunExpressions expressions)
+    {
+        var log = new StepLog(this, stepId);
+        var context = new RunContext(_runId, _request.Playbook.Path, PlaybookDirectory, _request.DryRun, _services.Time, _services.Http);
+        switch (action)
+        {
+            case RunAction run:
+                var (script, exprEnv) = Actions.Shell.ShellScript.Prepare(run.Script, expressions.TextOf, run.Shell);
+                var env = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (name, value) in _request.Inputs)
+                {
+                    env["INPUT_" + name.ToUpperInvariant()] = Values.ToText(value is Duration d ? d.Text : value);
+                }
+
+                foreach (var variable in run.Environment)
+                {
+                    env[variable.Name] = Values.ToText(expressions.Argument(variable.Value));
+                }
+
+                foreach (var (name, value) in exprEnv)
+                {
+                    env[name] = value;
+                }
+
+                env["RUNBOOK_RUN_ID"] = _runId;
+                var directory = run.WorkingDirectory is null ? PlaybookDirectory : Path.GetFullPath(expressions.Text(run.WorkingDirectory), PlaybookDirectory);
+                return new StepInvocation(stepId, "run", new Dictionary<string, object?>
+                {
+                    ["script"] = script,
+                    ["shell"] = run.Shell,
+                    ["working_directory"] = directory,
+                    ["env"] = env.ToDictionary(e => e.Key, e => (object?)e.Value) as IReadOnlyDictionary<string, object?>,
+                }, attempt, log, context);
+            case UsesAction uses:
+                var arguments = uses.With.ToDictionary(a => a.Name, a => expressions.Argument(a.Value), StringComparer.Ordinal);
+                arguments["__mutates"] = mutates;
+                if (uses.Name.StartsWith("notify.", StringComparison.Ordinal) && uses.Find("template") is { } template)
+                {
+                    arguments["text"] = expressions.RenderTemplateFile(Path.GetFullPath(Values.ToText(arguments["template"]), PlaybookDirectory));
+                }
+
+                return new StepInvocation(stepId, uses.Name, arguments, attempt, log, context);
+            default:
+                throw new InvalidOperationException("unreachable: a step runs a script or an action");
+        }
+    }
+
+    private async Task<StepOutcome> WaitUntilAsync(ArgumentValue condition, StepInvocation invocation, CancellationToken cancellationToken)
+    {
+        var interval = Duration.TryParse(invocation.GetString("interval") ?? "5s", out var i) ? i.Value : TimeSpan.FromSeconds(5);
+        var polls = 0;
+        while (true)
+        {
+            polls++;
+            if (Expressions().Truthy(condition))
+            {
+                return StepOutcome.Success(new Dictionary<string, object?> { ["attempts"] = (long)polls });
+            }
+
+            invocation.Log.Line(LogStream.Info, $"condition not yet true (poll {polls}); next in {interval.TotalSeconds:0.#}s");
+            await Task.Delay(interval, _services.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<string?> PreviewAsync(Step step, RunExpressions expressions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var invocation = BuildInvocation(step.Id, step.Action, step.Mutates, 0, expressions);
+            if (_services.Actions.TryGetValue(invocation.ActionName, out var action) && action is IDryRunPreview preview)
+            {
+                var p = await preview.PreviewAsync(invocation, cancellationToken).ConfigureAwait(false);
+                return p.Current is null ? p.Description : $"{p.Description}: {p.Current} → {p.Desired}";
+            }
+
+            return step.Action is RunAction run ? $"would run: {expressions.Text(run.Script).Trim()}" : $"would run {invocation.ActionName}";
+        }
+        catch (RunExpressionException ex)
+        {
+            return $"would run {ActionName(step.Action)} (values not yet known: {ex.Message})";
+        }
+    }
+
+    private async Task SkipAsync(Step step, string reason, string? preview)
+    {
+        await AppendAsync(JournalEventKind.StepSkipped, step.Id, new JsonData().Add("reason", reason).Add("preview", preview), CancellationToken.None)
+            .ConfigureAwait(false);
+        Emit(new StepFinishedEvent(_runId, Now, step.Id, "skipped", 0, reason, null, false, preview is null ? null : Mask(preview)));
+    }
+
+    private async Task<StepResult> FailAsync(Step step, int attempt, string error, bool willRetry, long elapsed, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, object?>? outputs = null)
+    {
+        await AppendAsync(JournalEventKind.StepFailed, step.Id, new JsonData()
+            .Add("attempt", attempt)
+            .Add("error", error)
+            .Add("outputs", outputs ?? new Dictionary<string, object?>())
+            .Add("duration_ms", elapsed)
+            .Add("will_retry", willRetry), cancellationToken).ConfigureAwait(false);
+        Emit(new StepFinishedEvent(_runId, Now, step.Id, willRetry ? "retrying" : "failed", elapsed, Mask(error), null, willRetry, null));
+        return new StepResult(step, true, false, Mask(error));
+    }
+
+    private static TimeSpan RetryDelay(RetryPolicy retry, int attempt)
+    {
+        var interval = retry.Interval.Value;
+        var delay = retry.Backoff switch
+        {
+            BackoffKind.Linear => interval * attempt,
+            BackoffKind.Exponential => interval * Math.Pow(2, Math.Min(attempt - 1, 20)),
+            _ => interval,
+        };
+        if (retry.MaxInterval is { } max && delay > max.Value)
+        {
+            delay = max.Value;
+        }
+
+        // Jitter: ±20 %, so parallel runs retrying the same dependency do not stampede it together.
+        return retry.Jitter ? delay * (0.8 + (0.4 * Random.Shared.NextDouble())) : delay;
+    }
+
+    private string PlaybookDirectory => Path.GetDirectoryName(Path.GetFullPath(_request.Playbook.Path, _services.WorkingDirectory)) ?? _services.WorkingDirectory;
+
+    private static string ActionName(StepAction action) => action is UsesAction uses ? uses.Name : "run";
+
+    private string Mask(string text) => _services.Masker.Apply(text);
+
+    /// <summary>Streams a step's lines to the observer, masked.</summary>
+    private sealed class StepLog(Executor executor, string stepId) : IStepLog
+    {
+        public void Line(LogStream stream, string text) =>
+            executor.Emit(new StepLogEvent(executor._runId, executor.Now, stepId, stream.ToString().ToLowerInvariant(), executor.Mask(text)));
+    }
+}
