@@ -36,7 +36,7 @@ public sealed partial class PlaybookChecker
 
     private StepGraph? Run()
     {
-        CheckDuplicateIds();
+        var uniqueIds = CheckDuplicateIds();
         foreach (var phase in _playbook.Phases)
         {
             for (var i = 0; i < phase.Steps.Length; i++)
@@ -52,17 +52,22 @@ public sealed partial class PlaybookChecker
         }
 
         CheckInputsUsed();
-        if (!_playbook.Steps.Any())
+        // Steps that failed to bind leave the playbook empty; their errors already say why.
+        if (!_playbook.Steps.Any() && !_diagnostics.HasErrors)
         {
             _diagnostics.Add(Descriptors.EmptyPlaybook, _playbook.Span, $"playbook '{_playbook.Name}' has no steps", "add steps under phases:");
         }
 
+        // A graph is keyed by step id: without unique ids and without cycles there is none to build.
         var edges = _edges.Distinct().ToImmutableArray();
-        return FindCycles(edges) ? null : new StepGraph(_playbook, edges);
+        var hasCycle = FindCycles(edges);
+        return hasCycle || !uniqueIds ? null : new StepGraph(_playbook, edges);
     }
 
-    private void CheckDuplicateIds()
+    /// <summary>Reports every repeated step id at its second use; true when all ids are unique.</summary>
+    private bool CheckDuplicateIds()
     {
+        var unique = true;
         var seen = new Dictionary<string, Step>(StringComparer.Ordinal);
         foreach (var step in _playbook.Steps)
         {
@@ -70,8 +75,11 @@ public sealed partial class PlaybookChecker
             {
                 _diagnostics.Add(Descriptors.DuplicateStepId, step.IdSpan,
                     $"step id '{step.Id}' is already used at line {seen[step.Id].IdSpan.Line}", "give every step a unique id");
+                unique = false;
             }
         }
+
+        return unique;
     }
 
     private void CheckStep(Phase phase, Step step)
