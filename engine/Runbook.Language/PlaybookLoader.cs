@@ -34,8 +34,8 @@ public static class PlaybookLoader
             {
                 // Do not read a huge file into memory only to reject it.
                 var bag = new DiagnosticBag();
-                SourceDecoder.Decode(path, new byte[SourceDecoder.MaxFileBytes + 1], bag);
-                return new LoadedPlaybook(path, null, null, null, bag.ToSortedList());
+                SourceDecoder.ReportTooLarge(path, info.Length, bag);
+                return new LoadedPlaybook(path, null, null, null, bag.Items);
             }
 
             bytes = File.ReadAllBytes(path);

@@ -31,7 +31,9 @@ public sealed partial class PlaybookChecker
                 "add 'approval: { approvers: [...] }' so a human decides before it runs");
         }
 
-        if (step.Approval is { } approval && !step.Mutates)
+        // An unknown action (already reported) may well mutate; do not call its approval useless.
+        var mutationKnown = step.Action is RunAction || descriptor is not null;
+        if (step.Approval is { } approval && !step.Mutates && mutationKnown)
         {
             _diagnostics.Add(Descriptors.ApprovalOnReadOnlyStep, approval.Span,
                 $"step '{step.Id}' does not mutate, so its approval gate only slows the run",

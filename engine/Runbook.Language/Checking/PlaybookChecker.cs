@@ -36,7 +36,7 @@ public sealed partial class PlaybookChecker
 
     private StepGraph? Run()
     {
-        CheckDuplicateIds();
+        var uniqueIds = CheckDuplicateIds();
         foreach (var phase in _playbook.Phases)
         {
             for (var i = 0; i < phase.Steps.Length; i++)
@@ -52,17 +52,22 @@ public sealed partial class PlaybookChecker
         }
 
         CheckInputsUsed();
-        if (!_playbook.Steps.Any())
+        // Steps that failed to bind leave the playbook empty; their errors already say why.
+        if (!_playbook.Steps.Any() && !_diagnostics.HasErrors)
         {
             _diagnostics.Add(Descriptors.EmptyPlaybook, _playbook.Span, $"playbook '{_playbook.Name}' has no steps", "add steps under phases:");
         }
 
+        // A graph is keyed by step id: without unique ids and without cycles there is none to build.
         var edges = _edges.Distinct().ToImmutableArray();
-        return FindCycles(edges) ? null : new StepGraph(_playbook, edges);
+        var hasCycle = FindCycles(edges);
+        return hasCycle || !uniqueIds ? null : new StepGraph(_playbook, edges);
     }
 
-    private void CheckDuplicateIds()
+    /// <summary>Reports every repeated step id at its second use; true when all ids are unique.</summary>
+    private bool CheckDuplicateIds()
     {
+        var unique = true;
         var seen = new Dictionary<string, Step>(StringComparer.Ordinal);
         foreach (var step in _playbook.Steps)
         {
@@ -70,8 +75,11 @@ public sealed partial class PlaybookChecker
             {
                 _diagnostics.Add(Descriptors.DuplicateStepId, step.IdSpan,
                     $"step id '{step.Id}' is already used at line {seen[step.Id].IdSpan.Line}", "give every step a unique id");
+                unique = false;
             }
         }
+
+        return unique;
     }
 
     private void CheckStep(Phase phase, Step step)
@@ -175,46 +183,53 @@ public sealed partial class PlaybookChecker
     }
 
     /// <summary>Reports every cycle among needs and references inside a phase; true when there is one.</summary>
+    /// <remarks>Iterative depth-first search: a sequential phase of a hundred thousand steps is one long chain.</remarks>
     private bool FindCycles(ImmutableArray<StepEdge> edges)
     {
         var successors = edges.GroupBy(e => e.From, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(e => e.To).ToList(), StringComparer.Ordinal);
         var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 visiting, 2 done
-        var path = new List<string>();
+        var path = new List<(string Id, int Next)>();
         var found = false;
         foreach (var step in _playbook.Steps)
         {
-            Visit(step.Id);
+            if (state.GetValueOrDefault(step.Id) != 0)
+            {
+                continue;
+            }
+
+            state[step.Id] = 1;
+            path.Add((step.Id, 0));
+            while (path.Count > 0)
+            {
+                var (id, next) = path[^1];
+                var targets = successors.GetValueOrDefault(id);
+                if (targets is null || next >= targets.Count)
+                {
+                    state[id] = 2;
+                    path.RemoveAt(path.Count - 1);
+                    continue;
+                }
+
+                path[^1] = (id, next + 1);
+                var target = targets[next];
+                switch (state.GetValueOrDefault(target))
+                {
+                    case 0:
+                        state[target] = 1;
+                        path.Add((target, 0));
+                        break;
+                    case 1:
+                        var cycle = path.Select(p => p.Id).SkipWhile(p => p != target).Append(target).ToList();
+                        var at = _index.Find(target)!.Step;
+                        _diagnostics.Add(Descriptors.Cycle, at.IdSpan, $"steps depend on each other in a cycle: {string.Join(" → ", cycle)}",
+                            "remove one of the needs, or the steps.X reference that closes the cycle");
+                        found = true;
+                        break;
+                }
+            }
         }
 
         return found;
-
-        void Visit(string id)
-        {
-            if (state.GetValueOrDefault(id) == 2)
-            {
-                return;
-            }
-
-            if (state.GetValueOrDefault(id) == 1)
-            {
-                var cycle = path.Skip(path.IndexOf(id)).Append(id).ToList();
-                var at = _index.Find(id)!.Step;
-                _diagnostics.Add(Descriptors.Cycle, at.IdSpan, $"steps depend on each other in a cycle: {string.Join(" → ", cycle)}",
-                    "remove one of the needs, or the steps.X reference that closes the cycle");
-                found = true;
-                return;
-            }
-
-            state[id] = 1;
-            path.Add(id);
-            foreach (var next in successors.GetValueOrDefault(id) ?? [])
-            {
-                Visit(next);
-            }
-
-            path.RemoveAt(path.Count - 1);
-            state[id] = 2;
-        }
     }
 }

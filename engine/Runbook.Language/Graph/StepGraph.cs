@@ -31,9 +31,9 @@ public sealed class StepGraph
     {
         Playbook = playbook;
         Edges = edges;
-        _predecessors = playbook.Steps.ToFrozenDictionary(
-            s => s.Id,
-            s => edges.Where(e => e.To == s.Id).Select(e => e.From).Distinct().ToImmutableArray(),
+        _predecessors = edges.GroupBy(e => e.To, StringComparer.Ordinal).ToFrozenDictionary(
+            g => g.Key,
+            g => g.Select(e => e.From).Distinct(StringComparer.Ordinal).ToImmutableArray(),
             StringComparer.Ordinal);
         ExecutionOrder = [.. playbook.Phases.SelectMany(OrderWithin)];
     }

@@ -15,9 +15,7 @@ public static class SourceDecoder
     {
         if (bytes.Length > MaxFileBytes)
         {
-            diagnostics.Add(Descriptors.FileTooLarge, SourceSpan.None(path),
-                $"file is {bytes.Length / 1024 / 1024.0:0.0} MiB; playbooks are limited to {MaxFileBytes / 1024 / 1024} MiB",
-                "split it into smaller playbooks joined with playbook.run");
+            ReportTooLarge(path, bytes.Length, diagnostics);
             return null;
         }
 
@@ -62,6 +60,12 @@ public static class SourceDecoder
 
         return Finish(path, text, diagnostics);
     }
+
+    /// <summary>Reports a file over <see cref="MaxFileBytes"/>; callers check the length before reading it.</summary>
+    public static void ReportTooLarge(string path, long length, DiagnosticBag diagnostics) =>
+        diagnostics.Add(Descriptors.FileTooLarge, SourceSpan.None(path),
+            $"file is {length / 1024 / 1024.0:0.0} MiB; playbooks are limited to {MaxFileBytes / 1024 / 1024} MiB",
+            "split it into smaller playbooks joined with playbook.run");
 
     private static SourceText? DecodeWithBom(string path, ReadOnlySpan<byte> bytes, string name, DiagnosticBag diagnostics, Encoding encoding, int bomLength)
     {
