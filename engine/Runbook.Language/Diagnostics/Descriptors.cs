@@ -39,7 +39,6 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor UnknownAction = Error("RB0110", "Unknown action");
     public static readonly DiagnosticDescriptor UnknownArgument = Error("RB0111", "Unknown action argument");
     public static readonly DiagnosticDescriptor MissingArgument = Error("RB0112", "Required action argument missing");
-    public static readonly DiagnosticDescriptor DuplicateInput = Error("RB0113", "Duplicate input");
     public static readonly DiagnosticDescriptor InvalidInput = Error("RB0114", "Invalid input definition");
     public static readonly DiagnosticDescriptor EmptyPlaybook = Warning("RB0115", "Playbook has no steps");
     public static readonly DiagnosticDescriptor RunOnlyKey = Error("RB0116", "Key applies only to run steps");
@@ -68,8 +67,6 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor SecretMayBePrinted = Warning("RB0306", "Secret used where it may be printed");
     public static readonly DiagnosticDescriptor ActionNotSupportedByProvider = Error("RB0307", "Action not supported by the provider");
     public static readonly DiagnosticDescriptor NeedsLaterStep = Error("RB0308", "needs names a step that runs later");
-    public static readonly DiagnosticDescriptor UnknownProvider = Error("RB0309", "Unknown provider");
-    public static readonly DiagnosticDescriptor ApprovalUnsatisfiable = Error("RB0310", "Approval can never be satisfied");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -77,12 +74,12 @@ public static class Descriptors
         DuplicateKey, AliasExpansion, NestingTooDeep, FileTooLarge, MultipleDocuments, UnknownAnchor,
         UnknownKey, WrongType, MissingKey, InvalidValue, InvalidDuration, InvalidIdentifier, DuplicateStepId,
         UnknownStep, UnsupportedVersion, StepBodyConflict, UnknownAction, UnknownArgument, MissingArgument,
-        DuplicateInput, InvalidInput, EmptyPlaybook, RunOnlyKey,
+        InvalidInput, EmptyPlaybook, RunOnlyKey,
         ExpressionSyntax, UnterminatedExpression, ExpressionStatement, UnknownInput, UnknownStepInExpression,
         StepNotYetCompleted, UnknownFunction, WrongArgumentCount, TypeMismatch, UnknownOutput, UnknownContext,
         HyphenInExpression,
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
-        UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep, UnknownProvider,
-        ApprovalUnsatisfiable,
+        UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
+       
     ];
 }

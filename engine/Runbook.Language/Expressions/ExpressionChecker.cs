@@ -151,7 +151,18 @@ public static class ExpressionChecker
             var segments = Segments(chain);
             if (segments.Count == 0)
             {
-                VisitAll(chain.Children);
+                // fromJSON(x).ok, (a).b: check what the chain starts from; member names are not variables.
+                switch (chain)
+                {
+                    case ScriptMemberExpression member:
+                        Visit(member.Target);
+                        break;
+                    case ScriptIndexerExpression indexer:
+                        Visit(indexer.Target);
+                        Visit(indexer.Index);
+                        break;
+                }
+
                 return;
             }
 
@@ -378,7 +389,7 @@ public static class ExpressionChecker
                     into.Add(new Segment(key, SpanOf(literal)));
                     return true;
                 case ScriptIndexerExpression indexer:
-                    return Collect(indexer.Target, into) && false;
+                    return Collect(indexer.Target, into); // rows[0]: the chain goes on past a dynamic index
                 default:
                     return false;
             }
