@@ -19,6 +19,7 @@ public sealed class CrashResumeTests
         var folder = Directory.CreateTempSubdirectory("runbook-crash-").FullName;
         var journal = Path.Combine(folder, "journal.db");
         var random = new Random(20261124);
+        var journaled = 0;
         try
         {
             for (var i = 0; i < Runs; i++)
@@ -27,8 +28,8 @@ public sealed class CrashResumeTests
                 var fail = i % 2 == 1;
                 var args = new[] { "exec", "tests/Runbook.Cli.Tests/Data/crash-me.yaml", "--provider", "compose", "--journal", journal,
                     "--input", $"ledger={ledger}", "--input", $"fail={(fail ? "true" : "false")}" };
-                var killedAfter = TimeSpan.FromMilliseconds(random.Next(0, 1400));
-                var runId = cli.StartAndKill(killedAfter, args, journal);
+                var killedAfter = TimeSpan.FromMilliseconds(random.Next(0, 1000));
+                var (runId, finishedAlone) = cli.StartAndKill(killedAfter, args, journal);
                 var lines = File.Exists(ledger) ? File.ReadAllLines(ledger) : [];
                 if (runId is null)
                 {
@@ -36,7 +37,9 @@ public sealed class CrashResumeTests
                     continue;
                 }
 
-                var exit = ResumeUntilDone(cli, runId, journal, ledger);
+                journaled++;
+
+                var exit = finishedAlone ?? ResumeUntilDone(cli, runId, journal, ledger);
                 lines = File.ReadAllLines(ledger);
                 var does = lines.Where(l => l.StartsWith("do ", StringComparison.Ordinal)).ToList();
                 var undoes = lines.Where(l => l.StartsWith("undo ", StringComparison.Ordinal)).ToList();
@@ -44,7 +47,7 @@ public sealed class CrashResumeTests
                 if (fail)
                 {
                     Assert.Equal(1, exit);
-                    Assert.Equal(["do a", "do b", "do c", "do d"], does);
+                    Assert.Equal(["do a", "do b", "do c"], does);
                     Assert.Equal(["undo c", "undo b", "undo a"], undoes);
                 }
                 else
@@ -59,6 +62,9 @@ public sealed class CrashResumeTests
         {
             Directory.Delete(folder, recursive: true);
         }
+
+        // Most kills land after the run started; a test where none did would prove nothing.
+        Assert.True(journaled >= Runs * 3 / 4, $"only {journaled} of {Runs} runs reached the journal");
     }
 
     /// <summary>Resumes as an operator would: for a step that may or may not have happened, the ledger tells.</summary>

@@ -15,12 +15,17 @@ public sealed class CliTarget(string name, string fileName, string? dll)
     internal CliResult Run(params string[] args) => RunIn(Repo.Root, args);
 
     /// <summary>Starts a run, SIGKILLs it after <paramref name="after"/>, and returns the run id the journal has, if any.</summary>
-    internal string? StartAndKill(TimeSpan after, string[] args, string journal)
+    internal (string? RunId, int? ExitCode) StartAndKill(TimeSpan after, string[] args, string journal)
     {
         using var process = Process.Start(Start(Repo.Root, args))!;
         process.StandardOutput.ReadToEndAsync();
         process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(after))
+        int? exitCode = null;
+        if (process.WaitForExit(after))
+        {
+            exitCode = process.ExitCode;
+        }
+        else
         {
             process.Kill(entireProcessTree: false); // SIGKILL of the engine alone: its step's shell may outlive it, as after a crash
             process.WaitForExit();
@@ -28,9 +33,9 @@ public sealed class CliTarget(string name, string fileName, string? dll)
         }
 
         var history = RunIn(Repo.Root, "history", "--journal", journal, "--limit", "1");
-        var line = history.Out.Split('\n').Skip(1).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('('));
-        var runId = line?.Split(' ')[0];
-        return runId is { Length: > 0 } && !SeenRuns.Contains(runId) && SeenRuns.Add(runId) ? runId : null;
+        Assert.True(history.ExitCode == 0, $"history failed: {history.Error}");
+        var runId = System.Text.RegularExpressions.Regex.Match(history.Out, @"^\d{8}-\d{6}-[0-9a-f]{6}", System.Text.RegularExpressions.RegexOptions.Multiline).Value;
+        return (runId is { Length: > 0 } && SeenRuns.Add(runId) ? runId : null, exitCode);
     }
 
     private HashSet<string> SeenRuns { get; } = new(StringComparer.Ordinal);
