@@ -55,7 +55,7 @@ public sealed class SecretMaskingTests
         var result = await harness.RunAsync(Playbook);
         await (await harness.JournalAsync()).DisposeAsync();
 
-        Assert.Equal(Journal.RunStatus.Failed, result.Status); // nothing completed had a rollback
+        Assert.Equal(Runbook.Execution.Journal.RunStatus.Failed, result.Status); // nothing completed had a rollback
         var everything = new StringBuilder(result.Summary);
         foreach (var e in harness.Observer.Events)
         {
