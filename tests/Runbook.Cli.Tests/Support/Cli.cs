@@ -60,6 +60,7 @@ public sealed class CliTarget(string name, string fileName, string? dll)
         }
 
         start.Environment["NO_COLOR"] = "1";
+        start.Environment["RUNBOOK_USER"] = "alice";
         return start;
     }
 
