@@ -14,7 +14,7 @@ public sealed partial class Executor
     {
         var state = State;
         var todo = _graph.ExecutionOrder
-            .Where(s => s.Rollback is not null && state.Step(s.Id) is { Status: StepStatus.Succeeded, Compensated: false })
+            .Where(s => (s.Rollback is not null || IsSubPlaybook(s)) && state.Step(s.Id) is { Status: StepStatus.Succeeded, Compensated: false })
             .OrderByDescending(s => state.Step(s.Id).CompletedAt)
             .ToList();
         if (todo.Count == 0)
@@ -30,7 +30,7 @@ public sealed partial class Executor
         var failures = new List<string>();
         foreach (var step in todo)
         {
-            var error = await CompensateStepAsync(step, step.Rollback!, cancellationToken).ConfigureAwait(false);
+            var error = await CompensateStepAsync(step, cancellationToken).ConfigureAwait(false);
             if (error is not null)
             {
                 failures.Add($"{step.Id}: {error}");
@@ -46,22 +46,32 @@ public sealed partial class Executor
                 $"ROLLBACK INCOMPLETE, a human must look: {string.Join("; ", failures)}. Retry with: runbook rollback {_runId}");
     }
 
-    private async Task<string?> CompensateStepAsync(Step step, Compensation rollback, CancellationToken cancellationToken)
+    private static bool IsSubPlaybook(Step step) => step.Action is UsesAction { Name: "playbook.run" };
+
+    private async Task<string?> CompensateStepAsync(Step step, CancellationToken cancellationToken)
     {
         var started = _services.Time.GetTimestamp();
-        await AppendAsync(JournalEventKind.CompensationStarted, step.Id, new JsonData().Add("action", ActionName(rollback.Action)), CancellationToken.None)
+        var name = step.Rollback is { } r ? ActionName(r.Action) : "playbook.run (its own rollbacks)";
+        await AppendAsync(JournalEventKind.CompensationStarted, step.Id, new JsonData().Add("action", name), CancellationToken.None)
             .ConfigureAwait(false);
-        Emit(new RollbackEvent(_runId, Now, step.Id, "compensating", ActionName(rollback.Action)));
+        Emit(new RollbackEvent(_runId, Now, step.Id, "compensating", name));
         StepOutcome outcome;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            timeout.CancelAfter(rollback.Timeout?.Value ?? _services.DefaultStepTimeout);
+            timeout.CancelAfter(step.Rollback?.Timeout?.Value ?? _services.DefaultStepTimeout);
             try
             {
-                var invocation = BuildInvocation(step.Id, rollback.Action, mutates: true, 1, Expressions());
-                outcome = _services.Actions.TryGetValue(invocation.ActionName, out var action)
-                    ? await action.ExecuteAsync(invocation, timeout.Token).ConfigureAwait(false)
-                    : StepOutcome.Failure($"'{invocation.ActionName}' is not available for provider '{_request.Provider}' in this build");
+                if (step.Rollback is not { } rollback)
+                {
+                    outcome = await RollbackSubPlaybookAsync(step, timeout.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    var invocation = BuildInvocation(step.Id, rollback.Action, mutates: true, 1, Expressions());
+                    outcome = _services.Actions.TryGetValue(invocation.ActionName, out var action)
+                        ? await action.ExecuteAsync(invocation, timeout.Token).ConfigureAwait(false)
+                        : StepOutcome.Failure($"'{invocation.ActionName}' is not available for provider '{_request.Provider}' in this build");
+                }
             }
             catch (RunExpressionException ex)
             {
@@ -69,7 +79,7 @@ public sealed partial class Executor
             }
             catch (OperationCanceledException)
             {
-                outcome = StepOutcome.Failure($"timed out after {rollback.Timeout?.Text ?? _services.DefaultStepTimeout.ToString()}");
+                outcome = StepOutcome.Failure($"timed out after {step.Rollback?.Timeout?.Text ?? _services.DefaultStepTimeout.ToString()}");
             }
         }
 

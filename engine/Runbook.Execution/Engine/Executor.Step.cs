@@ -103,6 +103,11 @@ public sealed partial class Executor
                 });
             }
 
+            if (step.Action is UsesAction { Name: "playbook.run" })
+            {
+                return await RunSubPlaybookAsync(invocation, timeout.Token).ConfigureAwait(false);
+            }
+
             if (step.Action is UsesAction { Name: "wait.until" } wait && wait.Find("condition") is { } condition)
             {
                 return await WaitUntilAsync(condition.Value, invocation, timeout.Token).ConfigureAwait(false);

@@ -84,7 +84,8 @@ public sealed partial class Executor
 
     private async Task<RunResult> RunAsync(bool resumed, CancellationToken cancellationToken)
     {
-        var targets = Targets();
+        // A sub-playbook runs under its parent's locks.
+        var targets = _request.ParentRunId is null ? Targets() : [];
         if (!_request.DryRun && await AcquireLeasesAsync(targets, cancellationToken).ConfigureAwait(false) is { } conflict)
         {
             if (!resumed)

@@ -17,7 +17,7 @@ public sealed partial class PlaybookChecker
                 step.Action is RunAction ? "add 'mutates: false' if the command only reads, or move the step to mitigate" : "move the step to mitigate or resolve");
         }
 
-        if (step.Mutates && step.Rollback is null && !step.Irreversible && !phase.IsReadOnly)
+        if (step.Mutates && step.Rollback is null && !step.Irreversible && !phase.IsReadOnly && descriptor?.Name != "playbook.run")
         {
             _diagnostics.Add(Descriptors.MutationWithoutRollback, step.IdSpan,
                 $"step '{step.Id}' mutates but has no rollback",
