@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Runbook.Bench.LanguageBenchmarks).Assembly).Run(args);
