@@ -44,6 +44,7 @@ internal static class CommandLine
                 Output = console.Out,
                 Error = console.Error,
                 EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null, // Ctrl-C is ours: see Execution/Interrupts.cs
             });
         }
         catch (UsageException ex)

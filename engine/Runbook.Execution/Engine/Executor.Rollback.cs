@@ -39,7 +39,8 @@ public sealed partial class Executor
 
         await AppendAsync(JournalEventKind.RollbackFinished, null, new JsonData().Add("complete", failures.Count == 0), CancellationToken.None)
             .ConfigureAwait(false);
-        Emit(new RollbackEvent(_runId, Now, null, failures.Count == 0 ? "finished" : "incomplete", string.Join("; ", failures)));
+        Emit(new RollbackEvent(_runId, Now, null, failures.Count == 0 ? "finished" : "incomplete",
+            failures.Count == 0 ? "every compensation ran" : string.Join("; ", failures)));
         return failures.Count == 0
             ? new RunOutcome(RunStatus.RolledBack, $"rolled back: {string.Join(", ", todo.Select(s => s.Id))}")
             : new RunOutcome(RunStatus.RollbackIncomplete,

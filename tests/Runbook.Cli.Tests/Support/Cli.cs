@@ -38,6 +38,32 @@ public sealed class CliTarget(string name, string fileName, string? dll)
         return (runId is { Length: > 0 } && SeenRuns.Add(runId) ? runId : null, exitCode);
     }
 
+    /// <summary>Starts a command, sends SIGINT once <paramref name="ready"/> holds, and waits for it to end.</summary>
+    internal (int ExitCode, string Out) RunAndInterrupt(Func<bool> ready, params string[] args)
+    {
+        using var process = Process.Start(Start(Repo.Root, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!ready() && DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            Thread.Sleep(20);
+        }
+
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the interrupted run did not end");
+        }
+
+        return (process.ExitCode, stdout.Result);
+    }
+
     private HashSet<string> SeenRuns { get; } = new(StringComparer.Ordinal);
 
     private ProcessStartInfo Start(string workingDirectory, string[] args)
