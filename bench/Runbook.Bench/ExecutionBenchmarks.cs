@@ -19,6 +19,7 @@ public class ExecutionBenchmarks
     private string _folder = string.Empty;
     private LoadedPlaybook _thousand = null!;
     private IJournal _journal = null!;
+    private IJournal? _postgres;
     private int _run;
 
     [GlobalSetup]
@@ -35,16 +36,25 @@ public class ExecutionBenchmarks
         await File.WriteAllTextAsync(path, text.ToString());
         _thousand = PlaybookLoader.LoadFile(path, ActionCatalog.Create([]));
         _journal = await JournalFactory.OpenAsync(Path.Combine(_folder, "journal.db"), null, TimeProvider.System, CancellationToken.None);
+        if (Environment.GetEnvironmentVariable("RUNBOOK_BENCH_POSTGRES") is { Length: > 0 } url)
+        {
+            _postgres = await JournalFactory.OpenAsync(url, null, TimeProvider.System, CancellationToken.None);
+        }
     }
 
     [GlobalCleanup]
     public async Task Cleanup()
     {
         await _journal.DisposeAsync();
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+
         Directory.Delete(_folder, recursive: true);
     }
 
-    [Benchmark(Description = "run 1,000 no-op steps (3 journal appends each, SQLite)", OperationsPerInvoke = 1000)]
+    [Benchmark(Description = "run 1,000 no-op steps (2 journal appends each, SQLite)", OperationsPerInvoke = 1000)]
     public async Task<RunResult> ThousandNoOpSteps()
     {
         using var http = new HttpClient();
@@ -63,6 +73,23 @@ public class ExecutionBenchmarks
         for (var i = 1; i < 200; i++)
         {
             await _journal.AppendAsync(run, JournalEventKind.StepStarted, "s", """{"attempt":1}""");
+        }
+    }
+
+    /// <summary>PostgreSQL appends; bench/run.sh starts a throwaway cluster and sets RUNBOOK_BENCH_POSTGRES.</summary>
+    [Benchmark(Description = "journal append (PostgreSQL 15, local)", OperationsPerInvoke = 200)]
+    public async Task PostgresAppends()
+    {
+        if (_postgres is null)
+        {
+            throw new InvalidOperationException("set RUNBOOK_BENCH_POSTGRES=postgres://… (bench/run.sh does)");
+        }
+
+        var run = $"append-{Guid.NewGuid():N}";
+        await _postgres.AppendAsync(run, JournalEventKind.RunStarted, null, """{"playbook":"p","provider":"compose","initiator":"b"}""");
+        for (var i = 1; i < 200; i++)
+        {
+            await _postgres.AppendAsync(run, JournalEventKind.StepStarted, "s", """{"attempt":1}""");
         }
     }
 

@@ -63,7 +63,7 @@ internal static class Playbooks
     {
         var random = new Random(seed);
         var text = new StringBuilder(Head.Replace("SEED", seed.ToString(), StringComparison.Ordinal)
-            .Replace("PSEV", random.Next(0, 4).ToString(), StringComparison.Ordinal)
+            .Replace("PSEV", "P" + random.Next(0, 4), StringComparison.Ordinal)
             .Replace("REPLICAS", random.Next(1, 9).ToString(), StringComparison.Ordinal));
         var gathers = random.Next(2, 6);
         for (var i = 0; i < gathers; i++)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Runbook.Execution.Secrets;
+using Runbook.Language.Model;
 
 namespace Runbook.Execution.Engine;
 
@@ -21,23 +22,27 @@ public sealed partial class Executor
             ? Language.Expressions.Evaluation.JobStatus.Failure
             : Language.Expressions.Evaluation.JobStatus.Success;
 
+    /// <summary>The expressions' view of the run, rebuilt only when the journal has moved on.</summary>
     private RunExpressions Expressions()
     {
+        var cached = _expressions;
+        if (cached is not null && cached.Version == Volatile.Read(ref _version))
+        {
+            return cached.Value;
+        }
+
+        var version = Volatile.Read(ref _version);
+        var built = BuildExpressions();
+        _expressions = new CachedExpressions(version, built);
+        return built;
+    }
+
+    private sealed record CachedExpressions(long Version, RunExpressions Value);
+
+    private RunExpressions BuildExpressions()
+    {
         var state = State;
-        IReadOnlyDictionary<string, object?> steps = _playbook.Steps.ToDictionary(
-            s => s.Id,
-            s =>
-            {
-                var step = state.Step(s.Id);
-                var outputs = _liveOutputs.TryGetValue(s.Id, out var live) ? live : step.Outputs;
-                IReadOnlyDictionary<string, object?> entry = new Dictionary<string, object?>
-                {
-                    ["status"] = step.ExpressionStatus,
-                    ["outputs"] = outputs as IReadOnlyDictionary<string, object?>,
-                };
-                return (object?)entry;
-            },
-            StringComparer.Ordinal);
+        IReadOnlyDictionary<string, object?> steps = new StepsView(_playbook, state, _liveOutputs);
         var run = new Dictionary<string, object?>
         {
             ["id"] = _runId,
@@ -48,5 +53,41 @@ public sealed partial class Executor
         };
         return new RunExpressions(new ExpressionInputs(_request.Inputs, steps, run,
             [.. _playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name)], _services.Masker, JobStatusNow(state)));
+    }
+
+    /// <summary>steps.&lt;id&gt; as expressions see it, computed only for the steps an expression reads.</summary>
+    private sealed class StepsView(Playbook playbook, RunState state, IReadOnlyDictionary<string, ImmutableDictionary<string, object?>> live)
+        : IReadOnlyDictionary<string, object?>
+    {
+        public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
+
+        public IEnumerable<string> Keys => playbook.Steps.Select(s => s.Id);
+
+        public IEnumerable<object?> Values => Keys.Select(k => this[k]);
+
+        public int Count => playbook.Steps.Count();
+
+        public bool ContainsKey(string key) => playbook.FindStep(key) is not null;
+
+        public bool TryGetValue(string key, out object? value)
+        {
+            if (!ContainsKey(key))
+            {
+                value = null;
+                return false;
+            }
+
+            var step = state.Step(key);
+            value = new Dictionary<string, object?>
+            {
+                ["status"] = step.ExpressionStatus,
+                ["outputs"] = (live.TryGetValue(key, out var outputs) ? outputs : step.Outputs) as IReadOnlyDictionary<string, object?>,
+            } as IReadOnlyDictionary<string, object?>;
+            return true;
+        }
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => Keys.Select(k => new KeyValuePair<string, object?>(k, this[k])).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -120,6 +120,7 @@ public sealed partial class Executor
             lock (_stateGate)
             {
                 _state = RunState.FromJournal(_runId, entries);
+                Interlocked.Increment(ref _version);
             }
 
             if (State.DecisionsFor(stepId).Count() > known || (expires is { } e && Now >= e))

@@ -12,6 +12,7 @@ public sealed partial class Executor
         lock (_stateGate)
         {
             _state = _state.Apply(entry);
+            Interlocked.Increment(ref _version);
         }
 
         return entry;

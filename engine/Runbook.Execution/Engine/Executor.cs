@@ -24,6 +24,8 @@ public sealed partial class Executor
     private readonly ConcurrentDictionary<string, ImmutableDictionary<string, object?>> _liveOutputs = new(StringComparer.Ordinal);
     private readonly Lock _stateGate = new();
     private RunState _state;
+    private long _version;
+    private CachedExpressions? _expressions;
 
     private Executor(ExecutorServices services, RunRequest request, RunState state)
     {
@@ -163,7 +165,9 @@ public sealed partial class Executor
         {
             if (stop is null && !cancellationToken.IsCancellationRequested)
             {
-                foreach (var step in pending.Where(IsReady).ToList())
+                // In a sequential phase only the first pending step can be ready.
+                var candidates = phase.Parallel ? pending.Where(IsReady).ToList() : pending.Take(1).Where(IsReady).ToList();
+                foreach (var step in candidates)
                 {
                     if (running.Count >= Math.Max(1, _request.MaxParallel))
                     {

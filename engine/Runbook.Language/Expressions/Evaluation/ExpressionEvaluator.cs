@@ -17,8 +17,8 @@ public sealed class ExpressionEvaluator
     {
         _globals = new ScriptObject();
         _globals.SetValue("inputs", ScriptValues.ToObject(context.Inputs), readOnly: true);
-        _globals.SetValue("steps", ScriptValues.ToObject(context.Steps), readOnly: true);
-        _globals.SetValue("env", ScriptValues.ToObject(context.Environment), readOnly: true);
+        _globals.SetValue("steps", ScriptValues.ToLazyObject(context.Steps), readOnly: true);
+        _globals.SetValue("env", ScriptValues.ToLazyObject(context.Environment), readOnly: true);
         _globals.SetValue("run", ScriptValues.ToObject(context.Run), readOnly: true);
         GitHubFunctions.AddTo(_globals, context.Status);
     }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Scriban;
+using Scriban.Parsing;
 using Scriban.Runtime;
 
 namespace Runbook.Language.Expressions.Evaluation;
@@ -28,6 +30,34 @@ internal static class ScriptValues
         return result;
     }
 
+    /// <summary>Converts members only when an expression reads them: a run with 1,000 steps pays for the few it reads.</summary>
+    public static ScriptObject ToLazyObject(IReadOnlyDictionary<string, object?> map) => new LazyObject(map);
+
+    private sealed class LazyObject(IReadOnlyDictionary<string, object?> source) : ScriptObject
+    {
+        public override bool TryGetValue(TemplateContext? context, SourceSpan span, string member, out object value)
+        {
+            if (base.TryGetValue(context, span, member, out value!))
+            {
+                return true;
+            }
+
+            if (source.TryGetValue(member, out var raw))
+            {
+                value = ToScript(raw)!;
+                SetValue(member, value, readOnly: true);
+                return true;
+            }
+
+            value = null!;
+            return false;
+        }
+
+        public override bool Contains(string member) => base.Contains(member) || source.ContainsKey(member);
+
+        public IEnumerable<string> Members => source.Keys;
+    }
+
     private static ScriptArray ToArray(IEnumerable<object?> list)
     {
         var result = new ScriptArray();
@@ -41,6 +71,7 @@ internal static class ScriptValues
 
     public static object? FromScript(object? value) => value switch
     {
+        LazyObject o => o.Members.ToDictionary(k => k, k => FromScript(o.TryGetValue(null, default, k, out var v) ? v : null), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
         ScriptObject o => o.ToDictionary(p => p.Key, p => FromScript(p.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
         ScriptArray a => a.Select(FromScript).ToList(),
         int i => (long)i,
