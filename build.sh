@@ -30,8 +30,8 @@ run_tests() {
 
 # One closing line 'N passed, N failed, N skipped' over every test assembly.
 summarize() {
-  awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-       END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$1"
+  awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 } /^ +Skipped: [0-9]+$/ { s += $2 }
+       END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$1"
 }
 
 case "${1:-}" in

@@ -24,7 +24,8 @@ public static class Json
         return FromElement(doc.RootElement);
     }
 
-    private static void Write(Utf8JsonWriter writer, object? value)
+    /// <summary>Writes a run value (string, bool, numbers, null, lists, maps, JSON elements) without reflection.</summary>
+    public static void Write(Utf8JsonWriter writer, object? value)
     {
         switch (value)
         {
@@ -48,6 +49,9 @@ public static class Json
                 break;
             case double d:
                 writer.WriteNumberValue(d);
+                break;
+            case JsonElement element:
+                element.WriteTo(writer);
                 break;
             case IReadOnlyDictionary<string, object?> map:
                 writer.WriteStartObject();
@@ -74,7 +78,8 @@ public static class Json
         }
     }
 
-    private static object? FromElement(JsonElement element) => element.ValueKind switch
+    /// <summary>Parsed JSON as run values: objects become maps, arrays lists, numbers long or decimal.</summary>
+    public static object? FromElement(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => FromElement(p.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
         JsonValueKind.Array => element.EnumerateArray().Select(FromElement).ToList(),
