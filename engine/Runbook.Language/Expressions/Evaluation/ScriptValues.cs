@@ -76,7 +76,7 @@ internal static class ScriptValues
         ScriptArray a => a.Select(FromScript).ToList(),
         int i => (long)i,
         float f => (double)f,
-        string => value,
+        string or IReadOnlyDictionary<string, object?> or System.Text.Json.JsonElement => value,
         System.Collections.IEnumerable sequence => sequence.Cast<object?>().Select(FromScript).ToList(),
         _ => value,
     };
