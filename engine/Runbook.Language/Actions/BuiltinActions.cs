@@ -53,7 +53,7 @@ public static class BuiltinActions
             [Req("webhook", ParameterType.String, "Incoming-webhook URL (a secret input)."), Opt("title", ParameterType.String, "Card title."), .. NotifyCommon]),
         Action("notify.webhook", "POST a JSON payload to a webhook.", false, "POST {url}: {text}", ["delivered", "status"],
             [Req("url", ParameterType.String, "Webhook URL."), Opt("headers", ParameterType.Map, "Request headers."), Opt("json", ParameterType.Any, "Payload instead of {text}."), .. NotifyCommon]),
-        Action("notify.pagerduty", "Trigger, acknowledge or resolve a PagerDuty incident (Events API v2).", false, "PagerDuty {event_action}: {summary}", ["dedup_key", "delivered"],
+        Action("notify.pagerduty", "Trigger, acknowledge or resolve a PagerDuty incident (Events API v2).", false, "PagerDuty event: {summary}", ["dedup_key", "delivered"],
             Req("routing_key", ParameterType.String, "Integration routing key (a secret input)."),
             Opt("event_action", ParameterType.String, "trigger | acknowledge | resolve (default trigger)."),
             Opt("summary", ParameterType.String, "Incident summary."),

@@ -98,7 +98,7 @@ public static partial class Planner
                 var text = descriptor is null ? uses.Name : provider.PlanTextFor(descriptor);
                 var rendered = Placeholder().Replace(text, m =>
                     arguments.FirstOrDefault(a => a.Name == m.Groups[1].Value)?.Value ?? "(default)");
-                return (uses.Name, rendered, arguments);
+                return (uses.Name, string.Join(' ', rendered.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)), arguments);
             default:
                 return ("?", string.Empty, []);
         }
