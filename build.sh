@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's build entry point.
 #   ./build.sh publish   NativeAOT: writes dist/runbook (one self-contained executable, zero trim/AOT warnings)
-#   ./build.sh test      everything CI runs: build, unit tests, the native binary, end-to-end CLI tests on both
+#   ./build.sh test      everything CI runs: build, format check, unit tests, the native binary, end-to-end CLI tests on both
 #   ./build.sh pack      the .NET tool package (command: runbook) into dist/nuget
 #   ./build.sh format    check formatting (dotnet format --verify-no-changes)
 set -euo pipefail
@@ -18,6 +18,7 @@ publish() {
 
 run_tests() {
   dotnet build RunbookEngine.sln -c Release -nologo -warnaserror
+  dotnet format RunbookEngine.sln --verify-no-changes --no-restore
   publish
   # One test run for the whole solution; the CLI tests run every end-to-end case against the JIT build
   # and against dist/runbook.

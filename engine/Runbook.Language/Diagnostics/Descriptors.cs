@@ -80,6 +80,6 @@ public static class Descriptors
         HyphenInExpression,
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
         UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
-       
+
     ];
 }

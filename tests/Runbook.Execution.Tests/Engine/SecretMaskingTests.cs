@@ -62,7 +62,7 @@ public sealed class SecretMaskingTests
             everything.Append(e.ToString());
         }
 
-        var journalBytes = ReadAllBytesShared(harness.JournalPath) ;
+        var journalBytes = ReadAllBytesShared(harness.JournalPath);
         foreach (var form in Forms(secret))
         {
             Assert.DoesNotContain(form, everything.ToString(), StringComparison.Ordinal);

@@ -231,7 +231,7 @@ internal sealed class SqliteJournal : IJournal
             }
 
             var leases = await LeasesAsync("WHERE target = $target", cancellationToken, ("$target", target)).ConfigureAwait(false);
-        var holder = leases.Count > 0 ? leases[0] : null;
+            var holder = leases.Count > 0 ? leases[0] : null;
             return new LeaseResult(false, holder);
         }
         finally
