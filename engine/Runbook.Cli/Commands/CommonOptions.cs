@@ -20,7 +20,7 @@ internal static class CommonOptions
 
     public static Option<string> Provider(bool required) => new("--provider", "-p")
     {
-        Description = $"Target platform: {string.Join(", ", Providers.All.Select(p => p.Name))}.",
+        Description = $"Target platform: {string.Join(", ", ProviderRegistry.All.Select(p => p.Name))}.",
         Required = required,
         HelpName = "name",
     };
@@ -32,8 +32,8 @@ internal static class CommonOptions
             return null;
         }
 
-        return Providers.Catalog.FindProvider(name)
-            ?? throw new UsageException($"unknown provider '{name}'{Language.Text.Suggestions.DidYouMean(name, Providers.All.Select(p => p.Name))}; "
-                + $"choose one of: {string.Join(", ", Providers.All.Select(p => p.Name))}");
+        return ProviderRegistry.Catalog.FindProvider(name)
+            ?? throw new UsageException($"unknown provider '{name}'{Language.Text.Suggestions.DidYouMean(name, ProviderRegistry.All.Select(p => p.Name))}; "
+                + $"choose one of: {string.Join(", ", ProviderRegistry.All.Select(p => p.Name))}");
     }
 }

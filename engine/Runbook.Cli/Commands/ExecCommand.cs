@@ -31,11 +31,12 @@ internal static class ExecCommand
         var format = CommonOptions.Format("Output: text (live lines), json (one event per line, schemas/events.schema.json).", "text", "json");
         var planFile = new Option<string>("--plan") { Description = "Run only if playbook, inputs and provider still match this reviewed plan (from 'runbook plan --out').", HelpName = "plan.json" };
         var rollbackOnInterrupt = new Option<bool>("--rollback-on-interrupt") { Description = "On Ctrl-C, run the compensations of completed steps." };
+        var set = new Option<string[]>("--set") { Description = "A provider setting as key=value (over the environment's), e.g. --set file=compose.yml.", HelpName = "key=value" };
 
         var command = new Command("exec", "Run a playbook: phases in order, approvals, retries, rollback on failure; every state change journaled. "
             + "Exit 0 success, 1 failed and rolled back, 2 invalid, 3 awaiting approval or denied, 4 rollback incomplete, 130 interrupted.")
         {
-            file, provider, environment, inputs, inputsFile, dryRun, approve, yes, journal, config, maxParallel, format, planFile, rollbackOnInterrupt,
+            file, provider, environment, inputs, inputsFile, dryRun, approve, yes, journal, config, maxParallel, format, planFile, rollbackOnInterrupt, set,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -70,9 +71,12 @@ internal static class ExecCommand
             await using var store = await RunSession.OpenJournalAsync(options.JournalUrl, cancellationToken).ConfigureAwait(false);
             using var http = new HttpClient();
             using var interrupts = new Interrupts(console.Error);
-            var (services, show) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!);
+            var settings = RunSession.Settings(providerName, parse.GetValue(environment) is { } env ? configuration.Environments[env] : null,
+                parse.GetValue(set), console.WorkingDirectory);
+            var (services, show) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings);
             var request = new RunRequest(loaded, providerName, values, Identity.Current, parse.GetValue(dryRun),
-                [.. parse.GetValue(approve) ?? []], parse.GetValue(yes), parse.GetValue(maxParallel), parse.GetValue(rollbackOnInterrupt));
+                [.. parse.GetValue(approve) ?? []], parse.GetValue(yes), parse.GetValue(maxParallel), parse.GetValue(rollbackOnInterrupt),
+                Settings: settings.Values, ServiceNames: settings.ServiceNames);
             var result = await show(() => Executor.StartAsync(services, request, interrupts.Token)).ConfigureAwait(false);
             return result.ExitCode;
         });
@@ -142,7 +146,7 @@ internal static class ExecCommand
             throw new UsageException($"'{path}' is not a plan file written by 'runbook plan --out'");
         }
 
-        var current = Planner.Build(loaded, Providers.Catalog, Providers.Catalog.FindProvider(provider)!, values).Hashes;
+        var current = Planner.Build(loaded, ProviderRegistry.Catalog, ProviderRegistry.Catalog.FindProvider(provider)!, values).Hashes;
         var changed = new List<string>();
         if (hashes.GetProperty("playbook").GetString() != current.Playbook)
         {

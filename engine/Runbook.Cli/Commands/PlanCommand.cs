@@ -45,7 +45,7 @@ internal static class PlanCommand
                 return ExitCodes.Invalid;
             }
 
-            var plan = Planner.Build(loaded, Providers.Catalog, target, values);
+            var plan = Planner.Build(loaded, ProviderRegistry.Catalog, target, values);
             if (parse.GetValue(output) is { } path)
             {
                 File.WriteAllText(path, PlanDocument.Serialize(plan));

@@ -18,7 +18,7 @@ internal static class PlaybookArguments
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public static Dictionary<string, string> ParseInputs(IEnumerable<string>? pairs)
+    public static Dictionary<string, string> ParseInputs(IEnumerable<string>? pairs, string option = "--input")
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in pairs ?? [])
@@ -26,12 +26,12 @@ internal static class PlaybookArguments
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {
-                throw new UsageException($"--input '{pair}' is not name=value");
+                throw new UsageException($"{option} '{pair}' is not name=value");
             }
 
             if (!result.TryAdd(pair[..eq], pair[(eq + 1)..]))
             {
-                throw new UsageException($"--input '{pair[..eq]}' is given twice");
+                throw new UsageException($"{option} '{pair[..eq]}' is given twice");
             }
         }
 
@@ -46,7 +46,7 @@ internal static class PlaybookArguments
             throw new UsageException($"'{path}' does not exist");
         }
 
-        var loaded = PlaybookLoader.LoadFile(path, Providers.Catalog, provider);
+        var loaded = PlaybookLoader.LoadFile(path, ProviderRegistry.Catalog, provider);
         if (loaded.IsValid)
         {
             return loaded;

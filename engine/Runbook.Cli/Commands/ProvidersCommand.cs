@@ -13,16 +13,27 @@ internal static class ProvidersCommand
         {
             var text = new StringBuilder();
             text.Append("Providers:\n");
-            foreach (var provider in Providers.Catalog.Providers)
+            foreach (var provider in ProviderRegistry.Catalog.Providers)
             {
                 text.Append($"  {provider.Name,-11} {provider.Summary}\n");
                 var own = provider.OwnActions.Select(a => a.Name).ToList();
                 var service = provider.SupportedServiceActions.Order(StringComparer.Ordinal);
                 text.Append($"              actions: {string.Join(", ", service.Concat(own))}\n");
+                if (ProviderRegistry.Platform(provider.Name) is { } platform)
+                {
+                    foreach (var (key, meaning, fallback) in platform.Settings)
+                    {
+                        text.Append($"              setting {key}: {meaning}{(fallback is null ? " (required)" : $" (default: {fallback})")}\n");
+                    }
+                }
+                else
+                {
+                    text.Append("              validates and plans here; runs in a later release\n");
+                }
             }
 
             text.Append("\nActions:\n");
-            foreach (var action in Providers.Catalog.Actions)
+            foreach (var action in ProviderRegistry.Catalog.Actions)
             {
                 text.Append($"  {action.Name,-20} {(action.Mutates ? "mutates  " : "read-only")}  {action.Summary}\n");
                 foreach (var p in action.Parameters)

@@ -60,7 +60,8 @@ internal static class RunCommands
             var options = new SessionOptions(parse.GetValue(journal), parse.GetValue(config), parse.GetRequiredValue(format), RunSession.IsInteractive(console));
             using var http = new HttpClient();
             using var interrupts = new Interrupts(console.Error);
-            var (services, show) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!);
+            var settings = RunSession.Settings(run.State, console.WorkingDirectory);
+            var (services, show) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings);
             foreach (var step in marked)
             {
                 await store.AppendAsync(run.RunId, JournalEventKind.StepSucceeded, step,
@@ -69,7 +70,7 @@ internal static class RunCommands
             }
 
             var state = RunState.FromJournal(run.RunId, await store.ReadAsync(run.RunId, cancellationToken).ConfigureAwait(false));
-            var request = new RunRequest(loaded, state.Provider, inputs, Identity.Current, state.DryRun);
+            var request = new RunRequest(loaded, state.Provider, inputs, Identity.Current, state.DryRun, Settings: settings.Values, ServiceNames: settings.ServiceNames);
             var result = await show(() => Executor.ResumeAsync(services, request, state, interrupts.Token)).ConfigureAwait(false);
             return result.ExitCode;
         });
@@ -105,8 +106,9 @@ internal static class RunCommands
 
             var options = new SessionOptions(parse.GetValue(journal), parse.GetValue(config), parse.GetRequiredValue(format), false);
             using var http = new HttpClient();
-            var (services, _) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!);
-            var request = new RunRequest(loaded, run.State.Provider, inputs, Identity.Current);
+            var settings = RunSession.Settings(run.State, console.WorkingDirectory);
+            var (services, _) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings);
+            var request = new RunRequest(loaded, run.State.Provider, inputs, Identity.Current, Settings: settings.Values, ServiceNames: settings.ServiceNames);
             var result = await Executor.RollbackAsync(services, request, run.State, cancellationToken).ConfigureAwait(false);
             return result.Status switch
             {

@@ -29,7 +29,7 @@ internal static class ValidateCommand
             var target = CommonOptions.ResolveProvider(parse.GetValue(provider));
             var files = PlaybookFiles.Expand(parse.GetRequiredValue(paths));
             var results = new LoadedPlaybook[files.Count];
-            Parallel.For(0, files.Count, i => results[i] = PlaybookLoader.LoadFile(files[i], Providers.Catalog, target));
+            Parallel.For(0, files.Count, i => results[i] = PlaybookLoader.LoadFile(files[i], ProviderRegistry.Catalog, target));
 
             console.Out.Write(parse.GetRequiredValue(format) switch
             {

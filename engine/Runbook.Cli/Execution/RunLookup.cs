@@ -21,7 +21,7 @@ internal sealed record RunLookup(string RunId, IReadOnlyList<JournalEntry> Entri
     /// <summary>The run's playbook as it was: refuses when the file changed since the run started.</summary>
     public LoadedPlaybook LoadPlaybook(CliConsole console)
     {
-        var loaded = PlaybookArguments.LoadValid(State.PlaybookPath, Providers.Catalog.FindProvider(State.Provider), console)
+        var loaded = PlaybookArguments.LoadValid(State.PlaybookPath, ProviderRegistry.Catalog.FindProvider(State.Provider), console)
             ?? throw new UsageException($"the playbook of run {RunId} ({State.PlaybookPath}) no longer loads cleanly");
         var hash = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes(loaded.Source?.Text ?? string.Empty)));

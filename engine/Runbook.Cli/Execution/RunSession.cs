@@ -5,6 +5,8 @@ using Runbook.Execution.Actions;
 using Runbook.Execution.Approvals;
 using Runbook.Execution.Engine;
 using Runbook.Execution.Journal;
+using Runbook.Execution.Providers;
+using System.Collections.Immutable;
 using Runbook.Execution.Secrets;
 using Runbook.Language.Graph;
 using Spectre.Console;
@@ -36,7 +38,7 @@ internal static class RunSession
     /// plain lines otherwise, JSON events with --format json.
     /// </summary>
     public static (ExecutorServices Services, Func<Func<Task<RunResult>>, Task<RunResult>> Show) Services(
-        IJournal journal, CliConsole console, SessionOptions options, SecretMasker masker, HttpClient http, StepGraph graph)
+        IJournal journal, CliConsole console, SessionOptions options, SecretMasker masker, HttpClient http, StepGraph graph, ProviderSettings settings)
     {
         var config = RunbookConfig.Load(options.ConfigPath, console.WorkingDirectory);
         var tree = options.Interactive && options.Format == "text" ? new TerminalRunObserver(graph, AnsiConsole.Console) : null;
@@ -48,8 +50,8 @@ internal static class RunSession
             : new NonInteractiveApprovalChannel();
         var services = new ExecutorServices(
             journal,
-            Providers.Catalog,
-            BuiltinActionRegistry.Create().ToFrozenDictionary(a => a.Name, StringComparer.Ordinal),
+            ProviderRegistry.Catalog,
+            Actions(settings),
             observer,
             approvals,
             new ApproverDirectory(config.Groups),
@@ -59,6 +61,37 @@ internal static class RunSession
             console.WorkingDirectory);
         return (services, run => tree is null ? run() : tree.ShowAsync(run));
     }
+
+    /// <summary>The built-in actions and those of the run's provider, when it executes here.</summary>
+    private static FrozenDictionary<string, IStepAction> Actions(ProviderSettings settings)
+    {
+        var actions = BuiltinActionRegistry.Create().ToDictionary(a => a.Name, StringComparer.Ordinal);
+        foreach (var action in ProviderRegistry.Platform(settings.Provider)?.CreateActions(settings) ?? [])
+        {
+            actions[action.Name] = action;
+        }
+
+        return actions.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>A provider's settings: the environment's from runbook.yaml, then --set pairs.</summary>
+    public static ProviderSettings Settings(string provider, EnvironmentConfig? environment, IEnumerable<string>? pairs, string workingDirectory)
+    {
+        var values = (environment?.Settings ?? ImmutableDictionary<string, string>.Empty).ToBuilder();
+        foreach (var (key, value) in Commands.PlaybookArguments.ParseInputs(pairs, "--set"))
+        {
+            values[key] = value;
+        }
+
+        return new ProviderSettings(provider, values.ToImmutable(), environment?.Services ?? ImmutableDictionary<string, string>.Empty, workingDirectory);
+    }
+
+    /// <summary>The settings a run was started with, as its journal recorded them.</summary>
+    public static ProviderSettings Settings(RunState state, string workingDirectory) => new(
+        state.Provider,
+        state.Settings.ToImmutableDictionary(s => s.Key, s => Runbook.Execution.Actions.Values.ToText(s.Value)),
+        state.ServiceNames.ToImmutableDictionary(s => s.Key, s => Runbook.Execution.Actions.Values.ToText(s.Value)),
+        workingDirectory);
 
     public static bool IsInteractive(CliConsole console) =>
         console == CliConsole.System && !Console.IsInputRedirected && !Console.IsOutputRedirected;

@@ -136,7 +136,9 @@ public sealed partial class Executor
         .Add("inputs", _playbook.Inputs.Where(i => _request.Inputs.ContainsKey(i.Name))
             .ToDictionary(i => i.Name, i => i.IsSecret ? "***" : _request.Inputs[i.Name] is Duration d ? d.Text : _request.Inputs[i.Name], StringComparer.Ordinal)
             as IReadOnlyDictionary<string, object?>)
-        .Add("targets", targets.Cast<object?>().ToList());
+        .Add("targets", targets.Cast<object?>().ToList())
+        .Add("settings", (_request.Settings ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>)
+        .Add("services", (_request.ServiceNames ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>);
 
     private string PlaybookHash => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
         System.Text.Encoding.UTF8.GetBytes(_request.Playbook.Source?.Text ?? string.Empty)));

@@ -17,7 +17,9 @@ public sealed record RunRequest(
     int MaxParallel = 4,
     bool RollbackOnInterrupt = false,
     string? RunId = null,
-    string? ParentRunId = null);
+    string? ParentRunId = null,
+    ImmutableDictionary<string, string>? Settings = null,
+    ImmutableDictionary<string, string>? ServiceNames = null);
 
 /// <summary>How a run ended, and the exit code the CLI returns for it.</summary>
 public sealed record RunResult(string RunId, Journal.RunStatus Status, string Summary)

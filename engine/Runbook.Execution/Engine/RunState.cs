@@ -23,11 +23,14 @@ public sealed record RunState(
     ImmutableDictionary<string, PendingApproval> ApprovalsRequested,
     RunStatus Status,
     string? AwaitingStep,
-    bool RolledBack)
+    bool RolledBack,
+    ImmutableDictionary<string, object?> Settings,
+    ImmutableDictionary<string, object?> ServiceNames)
 {
     public static RunState Empty(string runId) => new(runId, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, false,
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, StepState>.Empty, [],
-        ImmutableDictionary<string, PendingApproval>.Empty, RunStatus.Running, null, false);
+        ImmutableDictionary<string, PendingApproval>.Empty, RunStatus.Running, null, false,
+        ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, object?>.Empty);
 
     public static RunState FromJournal(string runId, IEnumerable<JournalEntry> entries) =>
         entries.Aggregate(Empty(runId), (state, entry) => state.Apply(entry));
@@ -52,6 +55,8 @@ public sealed record RunState(
                 Initiator = Text(data, "initiator"),
                 DryRun = data.TryGetProperty("dry_run", out var dry) && dry.ValueKind == JsonValueKind.True,
                 Inputs = Map(data, "inputs"),
+                Settings = Map(data, "settings"),
+                ServiceNames = Map(data, "services"),
                 Status = RunStatus.Running,
             },
             JournalEventKind.StepStarted => With(id, s => s with { Status = StepStatus.Started, Attempts = Int(data, "attempt", s.Attempts + 1) }),

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
+using Runbook.Providers.Compose;
 
 namespace Runbook.Cli.Composition;
 
@@ -7,28 +9,13 @@ namespace Runbook.Cli.Composition;
 /// The providers this binary knows, registered at compile time (no reflection, so the native binary stays
 /// trim-safe). Each declares the service actions it supports and how it words them in a plan.
 /// </summary>
-internal static class Providers
+internal static class ProviderRegistry
 {
     private static readonly ImmutableHashSet<string> AllServiceActions = [.. ServiceActions.All.Select(a => a.Name)];
 
     public static ImmutableArray<ProviderDescriptor> All { get; } =
     [
-        new("compose", "Docker Compose through the docker compose (v2) or docker-compose (v1) CLI.",
-            [
-                new("compose.exec", "Run a command inside a service's container.", true,
-                    [new("service", ParameterType.String, true, "The compose service."), new("command", ParameterType.Any, true, "Command and arguments.")],
-                    ["stdout", "exit_code"], "docker compose exec {service} {command}"),
-            ],
-            AllServiceActions,
-            ImmutableDictionary.CreateRange(new Dictionary<string, string>
-            {
-                ["service.describe"] = "docker compose ps --format json {service}",
-                ["service.logs"] = "docker compose logs --tail={tail} {service}",
-                ["service.scale"] = "docker compose up -d --scale {service}={replicas}",
-                ["service.restart"] = "docker compose restart {service}",
-                ["service.deploy"] = "docker compose up -d {service} with image {image} (override file)",
-                ["service.rollback"] = "docker compose up -d {service} with the previous image (journaled)",
-            })),
+        ComposeProvider.Describe,
         new("kubernetes", "Kubernetes deployments through the API server (kubeconfig or in-cluster).",
             [
                 new("kubernetes.get", "Read any object as JSON.", false,
@@ -80,4 +67,9 @@ internal static class Providers
     ];
 
     public static ActionCatalog Catalog { get; } = ActionCatalog.Create(All);
+
+    /// <summary>The providers that execute here; the others plan and validate only, for now.</summary>
+    public static ImmutableArray<IPlatformProvider> Platforms { get; } = [new ComposeProvider()];
+
+    public static IPlatformProvider? Platform(string name) => Platforms.FirstOrDefault(p => p.Descriptor.Name == name);
 }

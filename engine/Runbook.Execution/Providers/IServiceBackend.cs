@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+
+namespace Runbook.Execution.Providers;
+
+/// <summary>
+/// What a platform must do for the provider-neutral <c>service.*</c> actions. Service names are the
+/// platform's own (the settings' service mapping is applied before a call). Failures are
+/// <see cref="ProviderException"/>s with a message that names what failed.
+/// </summary>
+public interface IServiceBackend
+{
+    Task<ServiceState> DescribeAsync(string service, CancellationToken cancellationToken);
+
+    /// <summary>Revisions, newest first.</summary>
+    Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken);
+
+    Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken);
+
+    Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken);
+
+    Task RestartAsync(string service, CancellationToken cancellationToken);
+
+    Task DeployAsync(string service, string image, CancellationToken cancellationToken);
+
+    /// <summary>Back to <paramref name="revision"/>, or to the previous one when null.</summary>
+    Task RollbackAsync(string service, string? revision, CancellationToken cancellationToken);
+}
+
+/// <summary>A service as its platform reports it.</summary>
+/// <param name="Revision">What identifies the running version on this platform (an image, a ReplicaSet revision …).</param>
+public sealed record ServiceState(
+    string Service,
+    int Replicas,
+    int DesiredReplicas,
+    string? Image,
+    string? Revision,
+    string? PreviousRevision,
+    bool Healthy,
+    ImmutableArray<ServiceInstance> Instances)
+{
+    /// <summary>Every wanted instance is up and healthy: rolled out.</summary>
+    public bool IsReady => Replicas == DesiredReplicas && Healthy;
+}
+
+public sealed record ServiceInstance(string Name, string State, string? Health, string? Image);
+
+public enum ProviderErrorKind
+{
+    NotFound,
+    Forbidden,
+    Conflict,
+    Unavailable,
+    Failed,
+}
+
+/// <summary>A platform said no; the message names the object, the verb and what to check.</summary>
+public sealed class ProviderException(ProviderErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public ProviderErrorKind Kind { get; } = kind;
+}

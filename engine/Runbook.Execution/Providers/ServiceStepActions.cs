@@ -1,0 +1,232 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Runbook.Execution.Actions;
+using Runbook.Language.Model;
+
+namespace Runbook.Execution.Providers;
+
+/// <summary>
+/// The service.* actions, the same for every platform: each reads its arguments, captures before a
+/// mutation what its rollback needs (previous replicas, image, revision) into its outputs, calls the
+/// backend, and turns a platform's refusal into a clear failure.
+/// </summary>
+public static class ServiceStepActions
+{
+    public static IReadOnlyList<IStepAction> Over(IServiceBackend backend, ProviderSettings settings) =>
+    [
+        new Describe(backend, settings),
+        new History(backend, settings),
+        new Logs(backend, settings),
+        new Scale(backend, settings),
+        new Restart(backend, settings),
+        new Deploy(backend, settings),
+        new Rollback(backend, settings),
+        new Wait(backend, settings),
+    ];
+
+    internal static Dictionary<string, object?> Outputs(ServiceState state) => new(StringComparer.Ordinal)
+    {
+        ["replicas"] = (long)state.Replicas,
+        ["desired_replicas"] = (long)state.DesiredReplicas,
+        ["image"] = state.Image,
+        ["revision"] = state.Revision,
+        ["previous_revision"] = state.PreviousRevision,
+        ["healthy"] = state.Healthy,
+        ["instances"] = state.Instances.Select(i => (object?)new Dictionary<string, object?>
+        {
+            ["name"] = i.Name,
+            ["state"] = i.State,
+            ["health"] = i.Health,
+            ["image"] = i.Image,
+        }).ToList(),
+    };
+
+    /// <summary>One service action: resolves the service name, maps platform errors to failures.</summary>
+    private abstract class ServiceAction(IServiceBackend backend, ProviderSettings settings, string name) : IStepAction, IDryRunPreview
+    {
+        public string Name { get; } = name;
+
+        protected IServiceBackend Backend { get; } = backend;
+
+        public async ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var service = settings.ServiceName(invocation.GetString("service") ?? string.Empty);
+            try
+            {
+                return await RunAsync(service, invocation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProviderException ex)
+            {
+                return StepOutcome.Failure(ex.Message, retryable: ex.Kind is ProviderErrorKind.Conflict or ProviderErrorKind.Unavailable);
+            }
+        }
+
+        public async ValueTask<DryRunPreview> PreviewAsync(StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var service = settings.ServiceName(invocation.GetString("service") ?? string.Empty);
+            try
+            {
+                var state = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+                return Preview(service, state, invocation);
+            }
+            catch (ProviderException ex)
+            {
+                return new DryRunPreview($"{Name} {service}: current state unknown ({ex.Message})");
+            }
+        }
+
+        protected abstract Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken);
+
+        protected virtual DryRunPreview Preview(string service, ServiceState state, StepInvocation invocation) =>
+            new($"{Name} {service}");
+
+        protected static int Int(StepInvocation invocation, string name, int fallback) =>
+            int.TryParse(invocation.GetString(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
+
+        protected static TimeSpan Time(StepInvocation invocation, string name, TimeSpan fallback) =>
+            Duration.TryParse(invocation.GetString(name) ?? string.Empty, out var d) ? d.Value : fallback;
+    }
+
+    private sealed class Describe(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.describe")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken) =>
+            StepOutcome.Success(Outputs(await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false)));
+    }
+
+    private sealed class History(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.history")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var revisions = await Backend.HistoryAsync(service, Int(invocation, "limit", 10), cancellationToken).ConfigureAwait(false);
+            return StepOutcome.Success(new Dictionary<string, object?>
+            {
+                ["revisions"] = revisions.Cast<object?>().ToList(),
+                ["current"] = revisions.FirstOrDefault(),
+                ["previous"] = revisions.Length > 1 ? revisions[1] : null,
+            });
+        }
+    }
+
+    private sealed class Logs(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.logs")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            TimeSpan? since = invocation.GetString("since") is { } s && Duration.TryParse(s, out var d) ? d.Value : null;
+            var lines = await Backend.LogsAsync(service, Int(invocation, "tail", 100), since,
+                invocation.GetString("previous") == "true", cancellationToken).ConfigureAwait(false);
+            if (invocation.GetString("filter") is { Length: > 0 } filter)
+            {
+                lines = [.. lines.Where(l => l.Contains(filter, StringComparison.OrdinalIgnoreCase))];
+            }
+
+            return StepOutcome.Success(new Dictionary<string, object?> { ["lines"] = lines.Cast<object?>().ToList(), ["text"] = string.Join('\n', lines) });
+        }
+    }
+
+    private sealed class Scale(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.scale")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var before = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            var replicas = Int(invocation, "replicas", -1);
+            if (replicas < 0)
+            {
+                return StepOutcome.Failure($"replicas must be a whole number ≥ 0, got '{invocation.GetString("replicas")}'", retryable: false);
+            }
+
+            await Backend.ScaleAsync(service, replicas, cancellationToken).ConfigureAwait(false);
+            return StepOutcome.Success(new Dictionary<string, object?> { ["previous_replicas"] = (long)before.DesiredReplicas, ["replicas"] = (long)replicas });
+        }
+
+        protected override DryRunPreview Preview(string service, ServiceState state, StepInvocation invocation) =>
+            new($"scale {service}", $"{state.DesiredReplicas} replicas", $"{invocation.GetString("replicas")} replicas");
+    }
+
+    private sealed class Restart(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.restart")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var before = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            await Backend.RestartAsync(service, cancellationToken).ConfigureAwait(false);
+            var after = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            return StepOutcome.Success(new Dictionary<string, object?> { ["previous_revision"] = before.Revision, ["revision"] = after.Revision });
+        }
+
+        protected override DryRunPreview Preview(string service, ServiceState state, StepInvocation invocation) =>
+            new($"restart {service}", $"{state.Replicas} running ({state.Revision})", "every instance restarted");
+    }
+
+    private sealed class Deploy(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.deploy")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var image = invocation.GetString("image") ?? string.Empty;
+            var before = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            await Backend.DeployAsync(service, image, cancellationToken).ConfigureAwait(false);
+            var after = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            return StepOutcome.Success(new Dictionary<string, object?>
+            {
+                ["previous_image"] = before.Image,
+                ["image"] = image,
+                ["previous_revision"] = before.Revision,
+                ["revision"] = after.Revision,
+            });
+        }
+
+        protected override DryRunPreview Preview(string service, ServiceState state, StepInvocation invocation) =>
+            new($"deploy {service}", state.Image, invocation.GetString("image"));
+    }
+
+    private sealed class Rollback(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.rollback")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var before = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            var to = invocation.GetString("to") is { Length: > 0 } named ? named : null;
+            await Backend.RollbackAsync(service, to, cancellationToken).ConfigureAwait(false);
+            var after = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            return StepOutcome.Success(new Dictionary<string, object?> { ["previous_revision"] = before.Revision, ["revision"] = after.Revision });
+        }
+
+        protected override DryRunPreview Preview(string service, ServiceState state, StepInvocation invocation) =>
+            new($"roll back {service}", state.Revision, invocation.GetString("to") ?? state.PreviousRevision ?? "the previous revision");
+    }
+
+    private sealed class Wait(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.wait")
+    {
+        protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
+        {
+            var timeout = Time(invocation, "timeout", TimeSpan.FromMinutes(5));
+            var condition = invocation.GetString("condition") ?? "rolled_out";
+            var time = invocation.Context.Time;
+            var deadline = time.GetUtcNow() + timeout;
+            ServiceState state;
+            while (true)
+            {
+                state = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+                var met = condition switch
+                {
+                    "running" => state.Replicas == state.DesiredReplicas,
+                    "healthy" => state.Healthy && state.Replicas > 0,
+                    _ => state.IsReady,
+                };
+                if (met)
+                {
+                    return StepOutcome.Success(new Dictionary<string, object?> { ["ready_replicas"] = (long)state.Replicas });
+                }
+
+                if (time.GetUtcNow() >= deadline)
+                {
+                    break;
+                }
+
+                invocation.Log.Line(LogStream.Info, $"{service}: {state.Replicas}/{state.DesiredReplicas} up, {(state.Healthy ? "healthy" : "not healthy yet")}");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+            }
+
+            return StepOutcome.Failure(
+                $"{service} was not {condition.Replace('_', ' ')} within {invocation.GetString("timeout") ?? "5m"}: {state.Replicas}/{state.DesiredReplicas} up, {(state.Healthy ? "healthy" : "unhealthy")}",
+                new Dictionary<string, object?> { ["ready_replicas"] = (long)state.Replicas });
+        }
+    }
+}

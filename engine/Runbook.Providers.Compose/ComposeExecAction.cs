@@ -1,0 +1,35 @@
+using Runbook.Execution.Actions;
+using Runbook.Execution.Providers;
+
+namespace Runbook.Providers.Compose;
+
+/// <summary>compose.exec: a command in a service's container (no TTY); outputs stdout and exit_code.</summary>
+internal sealed class ComposeExecAction(ComposeCli cli, ProviderSettings settings) : IStepAction
+{
+    public string Name => "compose.exec";
+
+    public async ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
+    {
+        var service = settings.ServiceName(invocation.GetString("service") ?? string.Empty);
+        string[] command = invocation.Get("command") switch
+        {
+            string text => ["sh", "-c", text],
+            IEnumerable<object?> list => [.. list.Select(Values.ToText)],
+            var one => ["sh", "-c", Values.ToText(one)],
+        };
+        try
+        {
+            var output = await cli.RunAsync(["exec", "-T", service, .. command], cancellationToken).ConfigureAwait(false);
+            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                invocation.Log.Line(LogStream.Stdout, line);
+            }
+
+            return StepOutcome.Success(new Dictionary<string, object?> { ["stdout"] = output.TrimEnd('\n'), ["exit_code"] = 0L });
+        }
+        catch (ProviderException ex)
+        {
+            return StepOutcome.Failure(ex.Message, retryable: false);
+        }
+    }
+}
