@@ -3,8 +3,14 @@ namespace Runbook.Cli.Commands;
 /// <summary>Expands the paths given to validate: files as they are, folders recursively to *.yaml and *.yml.</summary>
 internal static class PlaybookFiles
 {
-    /// <summary>Configuration files live beside playbooks but are not playbooks.</summary>
-    private static readonly HashSet<string> NotPlaybooks = new(StringComparer.OrdinalIgnoreCase) { "runbook.yaml", "runbook.yml" };
+    /// <summary>Files that live beside playbooks but are not playbooks: our configuration and Compose projects.</summary>
+    private static bool IsPlaybookName(string file)
+    {
+        var name = Path.GetFileName(file).ToLowerInvariant();
+        return name is not ("runbook.yaml" or "runbook.yml")
+            && !name.StartsWith("docker-compose", StringComparison.Ordinal)
+            && !name.StartsWith("compose.", StringComparison.Ordinal);
+    }
 
     public static IReadOnlyList<string> Expand(IEnumerable<string> paths)
     {
@@ -19,7 +25,7 @@ internal static class PlaybookFiles
             {
                 var found = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
                     .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-                    .Where(f => !NotPlaybooks.Contains(Path.GetFileName(f)))
+                    .Where(IsPlaybookName)
                     .Order(StringComparer.Ordinal)
                     .ToList();
                 if (found.Count == 0)
