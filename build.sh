@@ -10,9 +10,14 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 publish() {
+  # SQLite is linked into the binary from Debian's libsqlite3.a, so dist/runbook is the only file.
+  if [ ! -f /usr/lib/x86_64-linux-gnu/libsqlite3.a ] && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev >/dev/null
+  fi
   # -warnaserror: a trim or AOT warning (IL2xxx/IL3xxx) fails the build.
   dotnet publish engine/Runbook.Cli/Runbook.Cli.csproj -c Release -r linux-x64 -o dist -nologo -warnaserror -p:DebugType=none
   rm -f dist/*.dbg dist/*.pdb
+  if [ -f /usr/lib/x86_64-linux-gnu/libsqlite3.a ]; then rm -f dist/libe_sqlite3.so; fi
   echo "dist/runbook: $(du -h dist/runbook | cut -f1)"
 }
 
