@@ -127,7 +127,7 @@ public sealed partial class Executor
 
     private JsonData RunStartedData(ImmutableArray<string> targets) => new JsonData()
         .Add("playbook", _playbook.Name)
-        .Add("path", _request.Playbook.Path)
+        .Add("path", Path.GetFullPath(_request.Playbook.Path, _services.WorkingDirectory))
         .Add("playbook_hash", PlaybookHash)
         .Add("provider", _request.Provider)
         .Add("initiator", _request.Initiator)
