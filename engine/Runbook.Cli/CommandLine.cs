@@ -8,7 +8,19 @@ internal static class CommandLine
 {
     public static int Run(string[] args, CliConsole console)
     {
-        var root = new RootCommand("RunbookEngine: on-call runbooks as checked, plannable, executable playbooks.")
+        var root = new RootCommand("""
+            RunbookEngine: on-call runbooks as checked, plannable, executable playbooks.
+
+            Examples:
+              runbook validate playbooks/ --format github
+              runbook plan playbooks/high-error-rate.yaml --provider kubernetes --format markdown
+              runbook exec playbooks/service-down.yaml --env prod --input service=checkout
+              runbook approve RUN_ID STEP --as alice --comment "checked the dashboards"
+              runbook resume RUN_ID
+              runbook show RUN_ID --format markdown
+
+            Docs: docs/language.md, docs/expressions.md, docs/execution.md, docs/providers.md, docs/diagnostics.md
+            """)
         {
             ValidateCommand.Create(console),
             PlanCommand.Create(console),

@@ -90,11 +90,14 @@ public sealed partial class Executor
         var targets = _request.ParentRunId is null ? Targets() : [];
         if (!_request.DryRun && await AcquireLeasesAsync(targets, cancellationToken).ConfigureAwait(false) is { } conflict)
         {
-            if (!resumed)
+            if (resumed)
             {
-                await AppendAsync(JournalEventKind.RunStarted, null, RunStartedData(targets), CancellationToken.None).ConfigureAwait(false);
+                // The run stays as it was, resumable once the other run lets go.
+                Emit(new RunFinishedEvent(_runId, Now, RunStatus.Failed.ToName(), 1, conflict));
+                return new RunResult(_runId, RunStatus.Failed, conflict);
             }
 
+            await AppendAsync(JournalEventKind.RunStarted, null, RunStartedData(targets), CancellationToken.None).ConfigureAwait(false);
             return await FinishAsync(new RunOutcome(RunStatus.Failed, conflict), CancellationToken.None).ConfigureAwait(false);
         }
 
