@@ -1,0 +1,2 @@
+namespace Runbook.Providers.Kubernetes;
+internal static class Placeholder;
