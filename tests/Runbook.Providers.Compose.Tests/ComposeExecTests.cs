@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Runbook.Providers.Compose.Tests.Support;
 
+using Runbook.Providers.Tests;
+
 namespace Runbook.Providers.Compose.Tests;
 
 /// <summary>`runbook exec` end to end on the compose provider, against the real engine.</summary>

@@ -3,6 +3,8 @@ using Runbook.Execution.Actions;
 using Runbook.Execution.Providers;
 using Runbook.Providers.Compose.Tests.Support;
 
+using Runbook.Providers.Tests;
+
 namespace Runbook.Providers.Compose.Tests;
 
 [Collection(DockerCollection.Name)]

@@ -24,10 +24,18 @@ public interface IServiceBackend
 
     /// <summary>Back to <paramref name="revision"/>, or to the previous one when null.</summary>
     Task RollbackAsync(string service, string? revision, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns when the service may have changed, or after <paramref name="atMost"/>. Platforms that can
+    /// watch (Kubernetes) return as soon as the platform reports a change; the rest poll once a second.
+    /// </summary>
+    Task WaitForChangeAsync(string service, TimeSpan atMost, TimeProvider time, CancellationToken cancellationToken) =>
+        Task.Delay(atMost < TimeSpan.FromSeconds(1) ? atMost : TimeSpan.FromSeconds(1), time, cancellationToken);
 }
 
 /// <summary>A service as its platform reports it.</summary>
 /// <param name="Revision">What identifies the running version on this platform (an image, a ReplicaSet revision …).</param>
+/// <param name="Problem">Why a rollout cannot finish however long one waits (a Kubernetes progress deadline), or null.</param>
 public sealed record ServiceState(
     string Service,
     int Replicas,
@@ -36,7 +44,8 @@ public sealed record ServiceState(
     string? Revision,
     string? PreviousRevision,
     bool Healthy,
-    ImmutableArray<ServiceInstance> Instances)
+    ImmutableArray<ServiceInstance> Instances,
+    string? Problem = null)
 {
     /// <summary>Every wanted instance is up and healthy: rolled out.</summary>
     public bool IsReady => Replicas == DesiredReplicas && Healthy;

@@ -215,13 +215,20 @@ public static class ServiceStepActions
                     return StepOutcome.Success(new Dictionary<string, object?> { ["ready_replicas"] = (long)state.Replicas });
                 }
 
-                if (time.GetUtcNow() >= deadline)
+                if (state.Problem is { } problem)
+                {
+                    return StepOutcome.Failure($"{service} cannot be {condition.Replace('_', ' ')}: {problem}",
+                        new Dictionary<string, object?> { ["ready_replicas"] = (long)state.Replicas }, retryable: false);
+                }
+
+                var left = deadline - time.GetUtcNow();
+                if (left <= TimeSpan.Zero)
                 {
                     break;
                 }
 
                 invocation.Log.Line(LogStream.Info, $"{service}: {state.Replicas}/{state.DesiredReplicas} up, {(state.Healthy ? "healthy" : "not healthy yet")}");
-                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+                await Backend.WaitForChangeAsync(service, left, time, cancellationToken).ConfigureAwait(false);
             }
 
             return StepOutcome.Failure(

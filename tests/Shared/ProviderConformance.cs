@@ -1,11 +1,11 @@
 using Runbook.Execution.Actions;
 
-namespace Runbook.Providers.Compose.Tests;
+namespace Runbook.Providers.Tests;
 
 /// <summary>
 /// What every provider must do against its test backend. A provider's tests derive from this class and say
 /// how to reach a service that runs one replica of image 1 (<see cref="Service"/>), one whose health check
-/// never passes (<see cref="Unhealthy"/>), and the two images.
+/// never passes (<see cref="Unhealthy"/>), and the two images. Linked into each provider's test project.
 /// </summary>
 public abstract class ProviderConformance
 {
@@ -53,16 +53,24 @@ public abstract class ProviderConformance
             return;
         }
 
+        var before = Assert.IsType<Succeeded>(await Run(actions, "service.describe", ("service", Service)));
         var deploy = Assert.IsType<Succeeded>(await Run(actions, "service.deploy", ("service", Service), ("image", Image2)));
+        Assert.IsType<Succeeded>(await Run(actions, "service.wait", ("service", Service), ("timeout", "60s")));
         var deployed = Assert.IsType<Succeeded>(await Run(actions, "service.describe", ("service", Service)));
         var history = Assert.IsType<Succeeded>(await Run(actions, "service.history", ("service", Service)));
-        Assert.IsType<Succeeded>(await Run(actions, "service.rollback", ("service", Service)));
+        var rollback = Assert.IsType<Succeeded>(await Run(actions, "service.rollback", ("service", Service)));
+        Assert.IsType<Succeeded>(await Run(actions, "service.wait", ("service", Service), ("timeout", "60s")));
         var rolledBack = Assert.IsType<Succeeded>(await Run(actions, "service.describe", ("service", Service)));
 
+        Assert.Equal(Image1, before.Outputs["image"]);
         Assert.Equal(Image1, deploy.Outputs["previous_image"]);
+        Assert.Equal(before.Outputs["revision"], deploy.Outputs["previous_revision"]);
         Assert.Equal(Image2, deployed.Outputs["image"]);
-        Assert.Equal(Image1, deployed.Outputs["previous_revision"]);
-        Assert.Equal(Image1, history.Outputs["previous"]);
+        Assert.NotEqual(before.Outputs["revision"], deployed.Outputs["revision"]);
+        Assert.Equal(before.Outputs["revision"], deployed.Outputs["previous_revision"]);
+        Assert.Equal(deployed.Outputs["revision"], history.Outputs["current"]);
+        Assert.Equal(before.Outputs["revision"], history.Outputs["previous"]);
+        Assert.Equal(deployed.Outputs["revision"], rollback.Outputs["previous_revision"]);
         Assert.Equal(Image1, rolledBack.Outputs["image"]);
     }
 
@@ -92,6 +100,24 @@ public abstract class ProviderConformance
         Assert.Contains("'no_such_service'", failed.Error, StringComparison.Ordinal);
         Assert.False(failed.Retryable);
     }
+
+    [Fact]
+    public async Task A_permission_error_names_what_was_denied()
+    {
+        if (Actions() is null || ActionsWithoutPermissionToScale() is not { } denied)
+        {
+            return;
+        }
+
+        var failed = Assert.IsType<Failed>(await Run(denied, "service.scale", ("service", Service), ("replicas", 2L)));
+
+        Assert.Contains("forbidden", failed.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(Service, failed.Error, StringComparison.Ordinal);
+        Assert.False(failed.Retryable);
+    }
+
+    /// <summary>Actions whose credentials may read <see cref="Service"/> but not scale it; null where the backend cannot deny (a local Docker engine as root).</summary>
+    protected virtual IReadOnlyDictionary<string, IStepAction>? ActionsWithoutPermissionToScale() => null;
 
     [Fact]
     public async Task An_unreachable_backend_is_an_error_that_says_what_to_check()

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Runbook.Execution.Providers;
+
+namespace Runbook.Providers.Kubernetes;
+
+/// <summary>
+/// The service interface over Deployments, doing what kubectl does: scale through the <c>/scale</c>
+/// subresource, restart and roll back like <c>kubectl rollout restart</c> and <c>rollout undo</c>, and judge a
+/// rollout like <c>kubectl rollout status</c>. Writes that read first are retried on a 409 with a fresh read.
+/// </summary>
+internal sealed class DeploymentBackend(KubeApi api, string? containerName, TimeProvider time) : IServiceBackend
+{
+    private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
+    private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+    private const int ConflictAttempts = 5;
+
+    /// <summary>The resourceVersion each deployment was last read at, where a watch for its next change starts.</summary>
+    private readonly ConcurrentDictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
+
+    public async Task<ServiceState> DescribeAsync(string service, CancellationToken cancellationToken)
+    {
+        var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
+        var replicaSets = await OwnedReplicaSetsAsync(deployment, cancellationToken).ConfigureAwait(false);
+        var pods = await api.CallAsync($"pods of deployment '{service}'", (k, ns) =>
+            k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+
+        var rollout = Rollout.Of(deployment);
+        var revision = Revision(deployment.Metadata);
+        var previous = revision is { } current ? replicaSets.Select(r => Revision(r.Metadata)).Where(r => r < current).Max() : null;
+        var instances = pods.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal).Select(Instance).ToImmutableArray();
+        return new ServiceState(service, rollout.Available, rollout.Desired, Container(deployment.Spec.Template, service).Image,
+            revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem);
+    }
+
+    public async Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
+    {
+        var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
+        var replicaSets = await OwnedReplicaSetsAsync(deployment, cancellationToken).ConfigureAwait(false);
+        return [.. replicaSets.Select(r => Revision(r.Metadata)).OfType<int>().Distinct().OrderDescending().Take(limit)
+            .Select(r => r.ToString(CultureInfo.InvariantCulture))];
+    }
+
+    public async Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken)
+    {
+        var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
+        var container = Container(deployment.Spec.Template, service).Name;
+        var pods = await api.CallAsync($"pods of deployment '{service}'", (k, ns) =>
+            k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+        var lines = ImmutableArray.CreateBuilder<string>();
+        ProviderException? firstError = null;
+        foreach (var pod in pods.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
+        {
+            try
+            {
+                var text = await api.CallAsync($"logs of pod '{pod.Metadata.Name}'", async (k, ns) =>
+                {
+                    using var stream = await k.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, container: container, previous: previous,
+                        sinceSeconds: since is { } s ? (int)Math.Ceiling(s.TotalSeconds) : null, tailLines: tail, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    using var reader = new StreamReader(stream);
+                    return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+                lines.AddRange(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => $"[pod/{pod.Metadata.Name}/{container}] {l.TrimEnd('\r')}"));
+            }
+            catch (ProviderException ex) when (previous && ex.Kind == ProviderErrorKind.Failed)
+            {
+                // Like kubectl, a pod whose container never restarted has no previous logs; the others still count.
+                firstError ??= ex;
+            }
+        }
+
+        return lines.Count == 0 && firstError is not null ? throw firstError : lines.ToImmutable();
+    }
+
+    public Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken) =>
+        RetryOnConflictAsync(service, () => api.CallAsync($"deployment '{service}'", (k, ns) =>
+            k.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch(Json(new JsonObject { ["spec"] = new JsonObject { ["replicas"] = replicas } }), V1Patch.PatchType.MergePatch),
+                service, ns, cancellationToken: cancellationToken), cancellationToken), cancellationToken);
+
+    public Task RestartAsync(string service, CancellationToken cancellationToken)
+    {
+        // What 'kubectl rollout restart' sends: a new template annotation, so the controller rolls every pod.
+        var at = time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture).Replace("+00:00", "Z", StringComparison.Ordinal);
+        var patch = Json(new JsonObject
+        {
+            ["spec"] = new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [RestartedAtAnnotation] = at } } } },
+        });
+        return RetryOnConflictAsync(service, () => api.CallAsync($"deployment '{service}'", (k, ns) =>
+            k.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), service, ns, cancellationToken: cancellationToken),
+            cancellationToken), cancellationToken);
+    }
+
+    public Task DeployAsync(string service, string image, CancellationToken cancellationToken) =>
+        ReplaceAsync(service, deployment =>
+        {
+            Container(deployment.Spec.Template, service).Image = image;
+            return Task.FromResult(true);
+        }, cancellationToken);
+
+    public async Task RollbackAsync(string service, string? revision, CancellationToken cancellationToken)
+    {
+        int? wanted = null;
+        if (revision is not null)
+        {
+            wanted = int.TryParse(revision.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0
+                ? number
+                : throw new ProviderException(ProviderErrorKind.Failed, $"'{revision}' is not a revision of deployment '{service}': revisions are whole numbers (see service.history)");
+        }
+
+        // Like 'kubectl rollout undo': the template of the ReplicaSet at the wanted revision becomes the deployment's again.
+        await ReplaceAsync(service, async deployment =>
+        {
+            var replicaSets = await OwnedReplicaSetsAsync(deployment, cancellationToken).ConfigureAwait(false);
+            var current = Revision(deployment.Metadata) ?? 0;
+            var target = wanted ?? replicaSets.Select(r => Revision(r.Metadata)).Where(r => r < current).Max()
+                ?? throw new ProviderException(ProviderErrorKind.NotFound, $"deployment '{service}' has no revision before {current}: nothing to roll back to");
+            if (target == current)
+            {
+                return false;
+            }
+
+            var source = replicaSets.FirstOrDefault(r => Revision(r.Metadata) == target)
+                ?? throw new ProviderException(ProviderErrorKind.NotFound,
+                    $"revision {target} of deployment '{service}' not found; revisions kept: {string.Join(", ", replicaSets.Select(r => Revision(r.Metadata)).OfType<int>().OrderDescending())}");
+            var template = KubernetesJson.Deserialize<V1PodTemplateSpec>(KubernetesJson.Serialize(source.Spec.Template));
+            template.Metadata.Labels?.Remove("pod-template-hash");
+            deployment.Spec.Template = template;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task WaitForChangeAsync(string service, TimeSpan atMost, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var ns = api.Namespace;
+        var path = $"apis/apps/v1/namespaces/{Uri.EscapeDataString(ns)}/deployments?fieldSelector={Uri.EscapeDataString("metadata.name=" + service)}";
+        await api.WatchNextAsync(path, _lastSeen.GetValueOrDefault(service), atMost, $"deployment '{service}'", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The pod and container a command runs in, as 'kubectl exec deployment/x' picks: a ready pod of the deployment.</summary>
+    public async Task<(string Pod, string Container)> ExecTargetAsync(string service, CancellationToken cancellationToken)
+    {
+        var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
+        var pods = await api.CallAsync($"pods of deployment '{service}'", (k, ns) =>
+            k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+        var pod = pods.Items.Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase == "Running")
+            .OrderByDescending(p => Instance(p).Health == "ready").ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault()
+            ?? throw new ProviderException(ProviderErrorKind.Unavailable, $"deployment '{service}' has no running pod to run the command in");
+        return (pod.Metadata.Name, Container(deployment.Spec.Template, service).Name);
+    }
+
+    private async Task<V1Deployment> ReadAsync(string service, CancellationToken cancellationToken)
+    {
+        var deployment = await api.CallAsync($"deployment '{service}'", (k, ns) =>
+            k.AppsV1.ReadNamespacedDeploymentAsync(service, ns, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+        _lastSeen[service] = deployment.Metadata.ResourceVersion;
+        return deployment;
+    }
+
+    /// <summary>Read, change, replace with the read resourceVersion; on a 409 read again and redo the change.</summary>
+    private Task ReplaceAsync(string service, Func<V1Deployment, Task<bool>> change, CancellationToken cancellationToken) =>
+        RetryOnConflictAsync(service, async () =>
+        {
+            var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
+            if (await change(deployment).ConfigureAwait(false))
+            {
+                await api.CallAsync($"deployment '{service}'", (k, ns) =>
+                    k.AppsV1.ReplaceNamespacedDeploymentAsync(deployment, service, ns, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+
+    private static async Task RetryOnConflictAsync(string service, Func<Task> write, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write().ConfigureAwait(false);
+                return;
+            }
+            catch (ProviderException ex) when (ex.Kind == ProviderErrorKind.Conflict && attempt < ConflictAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProviderException ex) when (ex.Kind == ProviderErrorKind.Conflict)
+            {
+                throw new ProviderException(ProviderErrorKind.Conflict, $"deployment '{service}' kept changing: {ConflictAttempts} writes in a row conflicted ({ex.Message})", ex);
+            }
+        }
+    }
+
+    private static Task RetryOnConflictAsync<T>(string service, Func<Task<T>> write, CancellationToken cancellationToken) =>
+        RetryOnConflictAsync(service, async () => await write().ConfigureAwait(false), cancellationToken);
+
+    private async Task<IReadOnlyList<V1ReplicaSet>> OwnedReplicaSetsAsync(V1Deployment deployment, CancellationToken cancellationToken)
+    {
+        var list = await api.CallAsync($"replica sets of deployment '{deployment.Metadata.Name}'", (k, ns) =>
+            k.AppsV1.ListNamespacedReplicaSetAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return [.. list.Items.Where(r => r.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == deployment.Metadata.Uid) == true)];
+    }
+
+    /// <summary>The container a service's image is: the one the 'container' setting names, else the first.</summary>
+    private V1Container Container(V1PodTemplateSpec template, string service)
+    {
+        var containers = template.Spec.Containers;
+        return containerName is null
+            ? containers.FirstOrDefault() ?? throw new ProviderException(ProviderErrorKind.Failed, $"deployment '{service}' has no containers")
+            : containers.FirstOrDefault(c => c.Name == containerName) ?? throw new ProviderException(ProviderErrorKind.NotFound,
+                $"deployment '{service}' has no container '{containerName}' (the 'container' setting); it has {string.Join(", ", containers.Select(c => c.Name))}");
+    }
+
+    private static int? Revision(V1ObjectMeta metadata) =>
+        metadata.Annotations?.TryGetValue(RevisionAnnotation, out var text) == true
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var revision) ? revision : null;
+
+    private static string Json(JsonObject patch) => patch.ToJsonString();
+
+    /// <summary>A pod as kubectl's STATUS column shows it: terminating, a waiting reason (CrashLoopBackOff …), else the phase.</summary>
+    private static ServiceInstance Instance(V1Pod pod)
+    {
+        var waiting = pod.Status?.ContainerStatuses?.Select(c => c.State?.Waiting?.Reason).FirstOrDefault(r => r is not null);
+        var state = pod.Metadata.DeletionTimestamp is not null ? "Terminating" : waiting ?? pod.Status?.Phase ?? "Unknown";
+        var ready = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+        return new ServiceInstance(pod.Metadata.Name, state, ready ? "ready" : "not ready",
+            pod.Status?.ContainerStatuses?.FirstOrDefault()?.Image ?? pod.Spec.Containers.FirstOrDefault()?.Image);
+    }
+}

@@ -1,2 +1,0 @@
-namespace Runbook.Providers.Kubernetes;
-internal static class Placeholder;
