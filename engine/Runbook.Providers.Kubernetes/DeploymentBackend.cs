@@ -193,7 +193,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     }
 
     private static Task RetryOnConflictAsync<T>(string service, Func<Task<T>> write, CancellationToken cancellationToken) =>
-        RetryOnConflictAsync(service, async () => await write().ConfigureAwait(false), cancellationToken);
+        RetryOnConflictAsync(service, async () => { await write().ConfigureAwait(false); }, cancellationToken);
 
     private async Task<IReadOnlyList<V1ReplicaSet>> OwnedReplicaSetsAsync(V1Deployment deployment, CancellationToken cancellationToken)
     {

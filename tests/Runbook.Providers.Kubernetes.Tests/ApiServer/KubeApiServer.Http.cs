@@ -1,0 +1,577 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+
+namespace Runbook.Providers.Kubernetes.Tests.ApiServer;
+
+/// <summary>The HTTP side: authentication, authorization, discovery, and the verbs on each resource.</summary>
+public sealed partial class KubeApiServer
+{
+    private static readonly Dictionary<string, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources)> Resources = new()
+    {
+        ["deployments"] = ("apps", "v1", "Deployment", ["deploy"], ["scale", "status"]),
+        ["replicasets"] = ("apps", "v1", "ReplicaSet", ["rs"], ["scale", "status"]),
+        ["pods"] = (string.Empty, "v1", "Pod", ["po"], ["log", "exec", "status"]),
+        ["events"] = (string.Empty, "v1", "Event", ["ev"], []),
+    };
+
+    [GeneratedRegex("^/(?:api/v1|apis/apps/v1)(?:/namespaces/(?<ns>[^/]+))?/(?<resource>[a-z]+)(?:/(?<name>[^/]+))?(?:/(?<sub>[a-z]+))?$")]
+    private static partial Regex ResourcePath();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var user = Authenticate(context);
+        _requests.Enqueue(new RecordedRequest(request.Method, request.Path, request.QueryString.Value ?? string.Empty, request.ContentType, user ?? "(anonymous)"));
+        if (user is null)
+        {
+            await StatusAsync(context, 401, "Unauthorized", "Unauthorized");
+            return;
+        }
+
+        var path = request.Path.Value ?? "/";
+        switch (path)
+        {
+            case "/version":
+                await JsonAsync(context, 200, new JsonObject { ["major"] = "1", ["minor"] = "33", ["gitVersion"] = "v1.33.0", ["platform"] = "linux/amd64" });
+                return;
+            case "/api":
+                await JsonAsync(context, 200, new JsonObject
+                {
+                    ["kind"] = "APIVersions",
+                    ["versions"] = new JsonArray("v1"),
+                    ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = Url.Authority }),
+                });
+                return;
+            case "/apis":
+                await JsonAsync(context, 200, new JsonObject
+                {
+                    ["kind"] = "APIGroupList",
+                    ["apiVersion"] = "v1",
+                    ["groups"] = new JsonArray(new JsonObject
+                    {
+                        ["name"] = "apps",
+                        ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = "apps/v1", ["version"] = "v1" }),
+                        ["preferredVersion"] = new JsonObject { ["groupVersion"] = "apps/v1", ["version"] = "v1" },
+                    }),
+                });
+                return;
+            case "/api/v1" or "/apis/apps/v1":
+                await JsonAsync(context, 200, Discovery(path == "/api/v1" ? string.Empty : "apps"));
+                return;
+        }
+
+        var match = ResourcePath().Match(path);
+        if (!match.Success || !Resources.TryGetValue(match.Groups["resource"].Value, out var info)
+            || path.StartsWith("/apis/apps/", StringComparison.Ordinal) != (info.Group == "apps"))
+        {
+            await StatusAsync(context, 404, "NotFound", "the server could not find the requested resource");
+            return;
+        }
+
+        var ns = match.Groups["ns"].Success ? match.Groups["ns"].Value : null;
+        var resource = match.Groups["resource"].Value;
+        var name = match.Groups["name"].Success ? match.Groups["name"].Value : null;
+        var sub = match.Groups["sub"].Success ? match.Groups["sub"].Value : null;
+        var watch = request.Query["watch"] is var w && (w == "true" || w == "1");
+        var verb = request.Method switch
+        {
+            "GET" when sub == "exec" => "create",
+            "GET" when name is not null => "get",
+            "GET" => watch ? "watch" : "list",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            _ => "unknown",
+        };
+        var fullResource = sub is null ? resource : $"{resource}/{sub}";
+        if (_denied.ContainsKey((user, verb, fullResource)))
+        {
+            var group = info.Group;
+            var subject = name is null ? $"{Qualified(resource, group)}" : $"{Qualified(resource, group)} \"{name}\"";
+            var where = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
+            await StatusAsync(context, 403, "Forbidden",
+                $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{fullResource}\" in API group \"{group}\" {where}",
+                Details(name, group, resource));
+            return;
+        }
+
+        var handled = (verb, sub) switch
+        {
+            ("list", null) => ListAsync(context, resource, ns, info),
+            ("watch", null) => WatchAsync(context, resource, ns),
+            ("get", null) => GetAsync(context, resource, ns!, name!, info),
+            ("create", null) => CreateAsync(context, resource, ns!, info),
+            ("update" or "patch", null) => WriteAsync(context, resource, ns!, name!, info, verb),
+            ("delete", null) => DeleteAsync(context, resource, ns!, name!, info),
+            (_, "scale") => ScaleAsync(context, resource, ns!, name!, info, verb),
+            ("get", "status") => GetAsync(context, resource, ns!, name!, info),
+            ("get", "log") => LogAsync(context, ns!, name!),
+            ("create", "exec") => ExecAsync(context, ns!, name!),
+            _ => StatusAsync(context, 405, "MethodNotAllowed", $"{verb} is not supported on {fullResource}"),
+        };
+        await handled;
+    }
+
+    private string? Authenticate(HttpContext context)
+    {
+        if (context.Connection.ClientCertificate is { } certificate)
+        {
+            return _pki.Signed(certificate) ? certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false) : null;
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && _tokens.TryGetValue(header[7..].Trim(), out var who) ? who.User : null;
+    }
+
+    private static string Qualified(string resource, string group) => group.Length == 0 ? resource : $"{resource}.{group}";
+
+    private static JsonObject Details(string? name, string group, string resource) => new()
+    {
+        ["name"] = name,
+        ["group"] = group,
+        ["kind"] = resource,
+    };
+
+    private static JsonObject Discovery(string group)
+    {
+        var resources = new JsonArray();
+        foreach (var (plural, info) in Resources.Where(r => r.Value.Group == group))
+        {
+            resources.Add(new JsonObject
+            {
+                ["name"] = plural,
+                ["singularName"] = info.Kind.ToLowerInvariant(),
+                ["namespaced"] = true,
+                ["kind"] = info.Kind,
+                ["verbs"] = new JsonArray("create", "delete", "get", "list", "patch", "update", "watch"),
+                ["shortNames"] = new JsonArray([.. info.ShortNames.Select(s => (JsonNode)s)]),
+            });
+            foreach (var sub in info.Subresources)
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = $"{plural}/{sub}",
+                    ["singularName"] = string.Empty,
+                    ["namespaced"] = true,
+                    ["kind"] = sub == "scale" ? "Scale" : sub == "status" ? info.Kind : sub == "log" ? "Pod" : "PodExecOptions",
+                    ["group"] = sub == "scale" ? "autoscaling" : null,
+                    ["version"] = sub == "scale" ? "v1" : null,
+                    ["verbs"] = sub == "log" ? new JsonArray("get") : sub == "exec" ? new JsonArray("create", "get") : new JsonArray("get", "patch", "update"),
+                });
+            }
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "APIResourceList",
+            ["apiVersion"] = "v1",
+            ["groupVersion"] = group.Length == 0 ? "v1" : $"{group}/v1",
+            ["resources"] = resources,
+        };
+    }
+
+    private async Task ListAsync(HttpContext context, string resource, string? ns, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    {
+        var version = _store.Version;
+        var items = _store.List(resource, ns).Where(o => Selects(context.Request, o)).ToList();
+        await JsonAsync(context, 200, new JsonObject
+        {
+            ["kind"] = info.Kind + "List",
+            ["apiVersion"] = info.Group.Length == 0 ? "v1" : $"{info.Group}/v1",
+            ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) },
+            ["items"] = new JsonArray([.. items.Select(WithTypeMeta(info))]),
+        });
+    }
+
+    private static Func<JsonObject, JsonNode> WithTypeMeta((string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info) => o =>
+    {
+        o["apiVersion"] = info.Group.Length == 0 ? "v1" : $"{info.Group}/v1";
+        o["kind"] = info.Kind;
+        return o;
+    };
+
+    /// <summary>A watch: changes after the given resourceVersion (all current objects as ADDED when none is given), until timeoutSeconds.</summary>
+    private async Task WatchAsync(HttpContext context, string resource, string? ns)
+    {
+        var request = context.Request;
+        var timeout = int.TryParse(request.Query["timeoutSeconds"], CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(5);
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stop.Token);
+        window.CancelAfter(timeout);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await context.Response.StartAsync(window.Token);
+        long since;
+        if (!long.TryParse(request.Query["resourceVersion"], CultureInfo.InvariantCulture, out since) || since == 0)
+        {
+            since = _store.Version;
+            foreach (var o in _store.List(resource, ns).Where(o => Selects(request, o)))
+            {
+                await WriteEventAsync(context, "ADDED", o, window.Token);
+            }
+        }
+
+        try
+        {
+            while (true)
+            {
+                var changed = _store.Changed;
+                var changes = _store.ChangesAfter(since);
+                if (changes is null)
+                {
+                    await WriteEventAsync(context, "ERROR", StatusObject(410, "Expired", $"too old resource version: {since} ({_store.Version})", null), window.Token);
+                    return;
+                }
+
+                foreach (var change in changes)
+                {
+                    since = change.ResourceVersion;
+                    if (change.Resource == resource && (ns is null || change.Object["metadata"]?["namespace"]?.GetValue<string>() == ns) && Selects(request, change.Object))
+                    {
+                        await WriteEventAsync(context, change.Type, (JsonObject)change.Object.DeepClone(), window.Token);
+                    }
+                }
+
+                await changed.WaitAsync(window.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // timeoutSeconds reached, the client went away, or the server stops: the stream just ends.
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string type, JsonObject o, CancellationToken cancellationToken)
+    {
+        var line = new JsonObject { ["type"] = type, ["object"] = o }.ToJsonString() + "\n";
+        await context.Response.WriteAsync(line, cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+    }
+
+    private async Task GetAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    {
+        if (_store.Get(resource, ns, name) is not { } o)
+        {
+            await NotFoundAsync(context, resource, name, info.Group);
+            return;
+        }
+
+        await JsonAsync(context, 200, WithTypeMeta(info)(o));
+    }
+
+    private async Task CreateAsync(HttpContext context, string resource, string ns, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    {
+        var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+        var meta = body["metadata"]!.AsObject();
+        var name = meta["name"]!.GetValue<string>();
+        if (_store.Get(resource, ns, name) is not null)
+        {
+            await StatusAsync(context, 409, "AlreadyExists", $"{Qualified(resource, info.Group)} \"{name}\" already exists", Details(name, info.Group, resource));
+            return;
+        }
+
+        var fresh = Controller.Metadata(ns, name, meta["labels"]?.DeepClone().AsObject() ?? [], meta["annotations"]?.DeepClone().AsObject(), null);
+        body["metadata"] = fresh;
+        body["status"] ??= new JsonObject();
+        await JsonAsync(context, 201, WithTypeMeta(info)(_store.Put(resource, body)));
+    }
+
+    /// <summary>PUT or PATCH: optimistic concurrency on metadata.resourceVersion, generation bumped only when the spec changes, status kept.</summary>
+    private async Task WriteAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info, string verb)
+    {
+        if (_store.Get(resource, ns, name) is not { } current)
+        {
+            await NotFoundAsync(context, resource, name, info.Group);
+            return;
+        }
+
+        var next = await ChangedObjectAsync(context, current, verb);
+        if (next is null)
+        {
+            return;
+        }
+
+        if (await CommitAsync(context, resource, ns, name, info, current, next) is { } stored)
+        {
+            await JsonAsync(context, 200, WithTypeMeta(info)(stored));
+        }
+    }
+
+    /// <summary>Stores a write, or answers 409 and returns null.</summary>
+    private async Task<JsonObject?> CommitAsync(HttpContext context, string resource, string ns, string name,
+        (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info, JsonObject current, JsonObject next)
+    {
+        var currentVersion = current["metadata"]!["resourceVersion"]!.GetValue<string>();
+        var givenVersion = next["metadata"]?["resourceVersion"]?.GetValue<string>();
+        var injected = _conflicts.TryGetValue((ns, resource, name), out var left) && left > 0;
+        if (injected)
+        {
+            _conflicts[(ns, resource, name)] = left - 1;
+        }
+
+        if (injected || (!string.IsNullOrEmpty(givenVersion) && givenVersion != currentVersion))
+        {
+            await StatusAsync(context, 409, "Conflict",
+                $"Operation cannot be fulfilled on {Qualified(resource, info.Group)} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                Details(name, info.Group, resource));
+            return null;
+        }
+
+        var meta = next["metadata"]!.AsObject();
+        foreach (var kept in new[] { "uid", "creationTimestamp", "namespace", "name", "generation", "ownerReferences" })
+        {
+            meta[kept] = current["metadata"]![kept]?.DeepClone();
+        }
+
+        if (!JsonNode.DeepEquals(current["spec"], next["spec"]))
+        {
+            meta["generation"] = (current["metadata"]!["generation"]?.GetValue<long>() ?? 1) + 1;
+        }
+
+        next["status"] = current["status"]?.DeepClone();
+        return _store.Put(resource, next);
+    }
+
+    /// <summary>The object a PUT or PATCH asks for, or null after answering 415/422 for a body that cannot apply.</summary>
+    private static async Task<JsonObject?> ChangedObjectAsync(HttpContext context, JsonObject current, string verb)
+    {
+        var body = await JsonNode.ParseAsync(context.Request.Body);
+        if (verb == "update")
+        {
+            return body!.AsObject();
+        }
+
+        var type = context.Request.ContentType?.Split(';')[0].Trim();
+        try
+        {
+            return type switch
+            {
+                "application/merge-patch+json" => Patches.Merge(current.DeepClone(), body, strategic: false)!.AsObject(),
+                "application/strategic-merge-patch+json" => Patches.Merge(current.DeepClone(), body, strategic: true)!.AsObject(),
+                "application/json-patch+json" => Patches.ApplyJsonPatch(current, body!.AsArray()).AsObject(),
+                _ => await UnsupportedAsync(context, type),
+            };
+        }
+        catch (InvalidOperationException ex)
+        {
+            await StatusAsync(context, 422, "Invalid", $"the server rejected our request due to an error in our request: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static async Task<JsonObject?> UnsupportedAsync(HttpContext context, string? type)
+    {
+        await StatusAsync(context, 415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {type})");
+        return null;
+    }
+
+    private async Task DeleteAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    {
+        if (!_store.Delete(resource, ns, name))
+        {
+            await NotFoundAsync(context, resource, name, info.Group);
+            return;
+        }
+
+        await JsonAsync(context, 200, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Success", ["details"] = Details(name, info.Group, resource) });
+    }
+
+    /// <summary>The /scale subresource: an autoscaling/v1 Scale read from and written to the object's spec.replicas.</summary>
+    private async Task ScaleAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info, string verb)
+    {
+        if (_store.Get(resource, ns, name) is not { } current)
+        {
+            await NotFoundAsync(context, resource, name, info.Group);
+            return;
+        }
+
+        var scale = Scale(current);
+        if (verb is "update" or "patch")
+        {
+            var next = await ChangedObjectAsync(context, scale, verb);
+            if (next is null)
+            {
+                return;
+            }
+
+            var updated = (JsonObject)current.DeepClone();
+            updated["spec"]!["replicas"] = next["spec"]?["replicas"]?.DeepClone();
+            updated["metadata"]!["resourceVersion"] = next["metadata"]?["resourceVersion"]?.DeepClone();
+            if (await CommitAsync(context, resource, ns, name, info, current, updated) is { } stored)
+            {
+                await JsonAsync(context, 200, Scale(stored));
+            }
+
+            return;
+        }
+
+        await JsonAsync(context, 200, scale);
+    }
+
+    private static JsonObject Scale(JsonObject o)
+    {
+        var meta = o["metadata"]!;
+        var labels = o["spec"]?["selector"]?["matchLabels"]?.AsObject().Select(l => $"{l.Key}={l.Value}") ?? [];
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = meta["name"]?.DeepClone(),
+                ["namespace"] = meta["namespace"]?.DeepClone(),
+                ["uid"] = meta["uid"]?.DeepClone(),
+                ["resourceVersion"] = meta["resourceVersion"]?.DeepClone(),
+                ["creationTimestamp"] = meta["creationTimestamp"]?.DeepClone(),
+            },
+            ["spec"] = new JsonObject { ["replicas"] = o["spec"]?["replicas"]?.DeepClone() },
+            ["status"] = new JsonObject { ["replicas"] = o["status"]?["replicas"]?.DeepClone() ?? 0, ["selector"] = string.Join(',', labels) },
+        };
+    }
+
+    /// <summary>Pod logs: tailLines, sinceSeconds, timestamps, and previous (a 400 when the container never restarted, as the kubelet says).</summary>
+    private async Task LogAsync(HttpContext context, string ns, string name)
+    {
+        if (_store.Get("pods", ns, name) is not { } pod)
+        {
+            await NotFoundAsync(context, "pods", name, string.Empty);
+            return;
+        }
+
+        var query = context.Request.Query;
+        var container = query["container"].ToString() is { Length: > 0 } c ? c : pod["spec"]!["containers"]![0]!["name"]!.GetValue<string>();
+        if (query["previous"] == "true")
+        {
+            await StatusAsync(context, 400, "BadRequest", $"previous terminated container \"{container}\" in pod \"{name}\" not found");
+            return;
+        }
+
+        IEnumerable<(DateTimeOffset At, string Line)> lines = _logs.TryGetValue((ns, name), out var stored) ? [.. stored] : [];
+        if (int.TryParse(query["sinceSeconds"], CultureInfo.InvariantCulture, out var sinceSeconds))
+        {
+            var cutoff = DateTimeOffset.UtcNow.AddSeconds(-sinceSeconds);
+            lines = lines.Where(l => l.At >= cutoff);
+        }
+
+        if (int.TryParse(query["tailLines"], CultureInfo.InvariantCulture, out var tail))
+        {
+            lines = lines.TakeLast(tail);
+        }
+
+        var timestamps = query["timestamps"] == "true";
+        context.Response.ContentType = "text/plain";
+        await context.Response.WriteAsync(string.Concat(lines.Select(l =>
+            (timestamps ? l.At.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture) + " " : string.Empty) + l.Line + "\n")));
+    }
+
+    /// <summary>
+    /// Exec over a WebSocket (channel.k8s.io v4: one byte of channel, then data; 1 stdout, 2 stderr, 3 the Status).
+    /// There is no container, so the command runs on the test machine in a scratch folder, standing in for one.
+    /// </summary>
+    private async Task ExecAsync(HttpContext context, string ns, string name)
+    {
+        if (_store.Get("pods", ns, name) is null)
+        {
+            await NotFoundAsync(context, "pods", name, string.Empty);
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await StatusAsync(context, 400, "BadRequest", "Upgrade request required");
+            return;
+        }
+
+        var protocol = context.WebSockets.WebSocketRequestedProtocols.FirstOrDefault(p => p == "v4.channel.k8s.io") ?? "v4.channel.k8s.io";
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = Path.GetTempPath() };
+        foreach (var argument in context.Request.Query["command"])
+        {
+            if (start.FileName.Length == 0)
+            {
+                start.FileName = argument!;
+            }
+            else
+            {
+                start.ArgumentList.Add(argument!);
+            }
+        }
+
+        start.Environment["HOSTNAME"] = name;
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var gate = new SemaphoreSlim(1);
+        async Task PumpAsync(StreamReader reader, byte channel)
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = await reader.ReadAsync(buffer)) > 0)
+            {
+                await SendAsync(socket, gate, channel, Encoding.UTF8.GetBytes(buffer, 0, read));
+            }
+        }
+
+        await Task.WhenAll(PumpAsync(process.StandardOutput, 1), PumpAsync(process.StandardError, 2));
+        await process.WaitForExitAsync();
+        var status = process.ExitCode == 0
+            ? new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }
+            : new JsonObject
+            {
+                ["metadata"] = new JsonObject(),
+                ["status"] = "Failure",
+                ["message"] = $"command terminated with non-zero exit code: exit status {process.ExitCode}",
+                ["reason"] = "NonZeroExitCode",
+                ["details"] = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = process.ExitCode.ToString(CultureInfo.InvariantCulture) }) },
+            };
+        await SendAsync(socket, gate, 3, Encoding.UTF8.GetBytes(status.ToJsonString()));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, CancellationToken.None);
+    }
+
+    private static async Task SendAsync(WebSocket socket, SemaphoreSlim gate, byte channel, byte[] data)
+    {
+        await gate.WaitAsync();
+        try
+        {
+            await socket.SendAsync((byte[])[channel, .. data], WebSocketMessageType.Binary, true, CancellationToken.None);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static bool Selects(HttpRequest request, JsonObject o) =>
+        Selector.MatchesLabels(request.Query["labelSelector"].ToString(), o["metadata"]?["labels"] as JsonObject)
+        && Selector.MatchesFields(request.Query["fieldSelector"].ToString(), o);
+
+    private static Task NotFoundAsync(HttpContext context, string resource, string name, string group) =>
+        StatusAsync(context, 404, "NotFound", $"{Qualified(resource, group)} \"{name}\" not found", Details(name, group, resource));
+
+    private static JsonObject StatusObject(int code, string reason, string message, JsonObject? details) => new()
+    {
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Failure",
+        ["message"] = message,
+        ["reason"] = reason,
+        ["details"] = details,
+        ["code"] = code,
+    };
+
+    private static Task StatusAsync(HttpContext context, int code, string reason, string message, JsonObject? details = null) =>
+        JsonAsync(context, code, StatusObject(code, reason, message, details));
+
+    private static async Task JsonAsync(HttpContext context, int code, JsonNode body)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString());
+    }
+}
