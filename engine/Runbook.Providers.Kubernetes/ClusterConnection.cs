@@ -1,7 +1,9 @@
 using k8s;
+using k8s.Authentication;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
 using Runbook.Execution.Providers;
+using YamlDotNet.RepresentationModel;
 
 namespace Runbook.Providers.Kubernetes;
 
@@ -73,7 +75,23 @@ internal sealed class ClusterConnection : IDisposable
                     $"context '{context}' is not in {string.Join(", ", files)}; contexts there: {string.Join(", ", merged.Contexts.Select(c => c.Name))}");
             }
 
-            return KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, context);
+            var userName = merged.Contexts.First(c => c.Name == context).ContextDetails?.User;
+            var user = merged.Users.FirstOrDefault(u => u.Name == userName)?.UserCredentials;
+            var tokenFile = user is not null && string.IsNullOrEmpty(user.Token) && string.IsNullOrEmpty(user.ClientCertificateData)
+                && string.IsNullOrEmpty(user.ClientCertificate) && user.ExternalExecution is null ? TokenFile(files, userName!) : null;
+            if (tokenFile is not null)
+            {
+                user!.Token = "(from the token file)"; // the library insists on a credential; the token provider below replaces it
+            }
+
+            var configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, context);
+            if (tokenFile is not null)
+            {
+                configuration.AccessToken = null;
+                configuration.TokenProvider = new TokenFileAuth(tokenFile);
+            }
+
+            return configuration;
         }
         catch (Exception ex) when (ex is KubeConfigException or IOException or YamlDotNet.Core.YamlException or FormatException or UnauthorizedAccessException)
         {
@@ -116,6 +134,38 @@ internal sealed class ClusterConnection : IDisposable
 
         var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
         return File.Exists(home) ? [home] : [];
+    }
+
+    /// <summary>
+    /// The user's <c>tokenFile</c> (kubectl reads it and re-reads it as it rotates; the client library's kubeconfig
+    /// model has no such field), from the first file that defines the user, relative to that file.
+    /// </summary>
+    private static string? TokenFile(IEnumerable<string> files, string user)
+    {
+        foreach (var file in files)
+        {
+            var stream = new YamlStream();
+            using (var reader = new StreamReader(file))
+            {
+                stream.Load(reader);
+            }
+
+            var users = stream.Documents.FirstOrDefault()?.RootNode is YamlMappingNode root
+                && root.Children.TryGetValue(new YamlScalarNode("users"), out var node) && node is YamlSequenceNode sequence ? sequence : null;
+            var entry = users?.OfType<YamlMappingNode>().FirstOrDefault(u =>
+                u.Children.TryGetValue(new YamlScalarNode("name"), out var name) && (name as YamlScalarNode)?.Value == user);
+            if (entry is null)
+            {
+                continue;
+            }
+
+            return entry.Children.TryGetValue(new YamlScalarNode("user"), out var details) && details is YamlMappingNode fields
+                && fields.Children.TryGetValue(new YamlScalarNode("tokenFile"), out var path) && path is YamlScalarNode { Value: { Length: > 0 } value }
+                ? Path.GetFullPath(ExpandHome(value), Path.GetDirectoryName(file)!)
+                : null;
+        }
+
+        return null;
     }
 
     private static string ExpandHome(string path) =>
