@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Runbook.Providers.Kubernetes.Tests.Support;
+
+namespace Runbook.Providers.Kubernetes.Tests;
+
+/// <summary>
+/// `runbook exec` on the kubernetes provider, from the JIT build and from the native binary (the client library
+/// must work inside it): dry run, scale → wait → failure → rollback, KUBECONFIG, and the in-cluster service account.
+/// </summary>
+public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClassFixture<ApiServerFixture>
+{
+    private const string Playbook = """
+        apiVersion: runbook/v1
+        kind: Playbook
+        name: scale-and-verify
+        phases:
+          mitigate:
+            - id: scale
+              uses: service.scale
+              with: { service: backend, replicas: 3 }
+              rollback:
+                uses: service.scale
+                with: { service: backend, replicas: "${{ steps.scale.outputs.previous_replicas }}" }
+            - id: wait
+              uses: service.wait
+              with: { service: backend, timeout: 60s }
+          resolve:
+            - id: verify
+              run: echo "still broken" >&2; exit 1
+              mutates: false
+        """;
+
+    private const string Describe = """
+        apiVersion: runbook/v1
+        kind: Playbook
+        name: describe
+        phases:
+          assess:
+            - id: web
+              uses: service.describe
+              with: { service: web }
+            - id: check
+              run: test "$IMAGE" = web:1
+              env: { IMAGE: "${{ steps.web.outputs.image }}" }
+              mutates: false
+        """;
+
+    public static TheoryData<string> Targets()
+    {
+        var targets = new TheoryData<string> { "jit" };
+        if (NativeBinary() is not null)
+        {
+            targets.Add("native");
+        }
+
+        return targets;
+    }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task Dry_run_changes_nothing_then_scale_wait_and_a_failure_roll_back_and_the_journal_shows_the_previous_replicas(string target)
+    {
+        var cluster = Cluster.Fresh(fixture.Server);
+        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 2);
+        var folder = cluster.Files.Directory;
+        File.WriteAllText(Path.Combine(folder, "playbook.yaml"), Playbook);
+        File.WriteAllText(Path.Combine(folder, "runbook.yaml"), $"""
+            environments:
+              staging:
+                provider: kubernetes
+                kubeconfig: {cluster.Kubeconfig()}
+                services:
+                  backend: web
+            """);
+
+        var dryRun = Run(target, folder, [], "exec", "playbook.yaml", "--env", "staging", "--dry-run", "--journal", "j.db");
+        var generationAfterDryRun = cluster.Server.Get(cluster.Namespace, "deployments", "web")!["metadata"]!["generation"]!.GetValue<long>();
+        var exec = Run(target, folder, [], "exec", "playbook.yaml", "--env", "staging", "--journal", "j.db");
+        var runId = RunId().Match(exec.Out).Groups[1].Value;
+        var show = Run(target, folder, [], "show", runId, "--journal", "j.db", "--format", "json");
+
+        Assert.True(dryRun.ExitCode == 1, dryRun.Out); // the read-only verify step runs in a dry run too, and fails
+        Assert.Contains("2 replicas → 3 replicas", dryRun.Out, StringComparison.Ordinal);
+        Assert.Equal(1, generationAfterDryRun);
+        Assert.True(exec.ExitCode == 1, exec.Out);
+        Assert.Contains("rolled back: scale", exec.Out, StringComparison.Ordinal);
+        Assert.Equal(2, cluster.Server.Get(cluster.Namespace, "deployments", "web")!["spec"]!["replicas"]!.GetValue<int>());
+        using var journal = JsonDocument.Parse(show.Out);
+        var scaled = journal.RootElement.GetProperty("events").EnumerateArray()
+            .Single(e => e.GetProperty("kind").GetString() == "StepSucceeded" && e.GetProperty("step").GetString() == "scale");
+        Assert.Equal(2, scaled.GetProperty("data").GetProperty("outputs").GetProperty("previous_replicas").GetInt64());
+    }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task KUBECONFIG_with_several_files_is_read_when_no_kubeconfig_is_configured(string target)
+    {
+        var cluster = Cluster.Fresh(fixture.Server);
+        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 1);
+        var folder = cluster.Files.Directory;
+        File.WriteAllText(Path.Combine(folder, "describe.yaml"), Describe);
+        File.WriteAllText(Path.Combine(folder, "runbook.yaml"), "environments:\n  dev:\n    provider: kubernetes\n");
+        var config = cluster.Kubeconfig();
+
+        var result = Run(target, folder, [("KUBECONFIG", $"{Path.Combine(folder, "absent")}{Path.PathSeparator}{config}")], "exec", "describe.yaml", "--env", "dev", "--journal", "j.db");
+
+        Assert.True(result.ExitCode == 0, result.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task Inside_a_pod_the_service_account_is_used(string target)
+    {
+        var cluster = Cluster.Fresh(fixture.Server);
+        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 1);
+        var token = Guid.NewGuid().ToString("N");
+        cluster.Server.AddToken(token, "system:serviceaccount:" + cluster.Namespace + ":runbook");
+        var folder = cluster.Files.Directory;
+        var account = Directory.CreateDirectory(Path.Combine(folder, "serviceaccount")).FullName;
+        File.WriteAllText(Path.Combine(account, "token"), token);
+        File.WriteAllText(Path.Combine(account, "ca.crt"), cluster.Server.CaCertificatePem);
+        File.WriteAllText(Path.Combine(account, "namespace"), cluster.Namespace);
+        File.WriteAllText(Path.Combine(folder, "describe.yaml"), Describe);
+        File.WriteAllText(Path.Combine(folder, "runbook.yaml"), "environments:\n  cluster:\n    provider: kubernetes\n    in_cluster: \"true\"\n");
+
+        // The service account lives at a fixed path; a private mount namespace puts one there for this process only.
+        var mount = $"mount -t tmpfs runbook-test /run && mkdir -p /run/secrets/kubernetes.io && cp -r '{account}' /run/secrets/kubernetes.io/serviceaccount && exec \"$@\"";
+        var result = Run(target, folder, [("KUBERNETES_SERVICE_HOST", "127.0.0.1"), ("KUBERNETES_SERVICE_PORT", cluster.Server.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+            ["unshare", "--mount", "sh", "-c", mount, "sh"], "exec", "describe.yaml", "--env", "cluster", "--journal", "j.db");
+
+        Assert.True(result.ExitCode == 0, result.Out);
+        Assert.Contains(cluster.Server.Requests, r => r.User == $"system:serviceaccount:{cluster.Namespace}:runbook");
+    }
+
+    [GeneratedRegex(@"run (\d{8}-\d{6}-[0-9a-f]{6})")]
+    private static partial Regex RunId();
+
+    /// <summary>The native binary: RUNBOOK_NATIVE, else dist/runbook of this checkout; required when CI=true.</summary>
+    private static string? NativeBinary()
+    {
+        var path = Environment.GetEnvironmentVariable("RUNBOOK_NATIVE") is { Length: > 0 } configured ? configured : Path.Combine(RepoRoot(), "dist", "runbook");
+        Assert.True(File.Exists(path) || Environment.GetEnvironmentVariable("CI") != "true", $"CI=true and the native binary {path} is missing: run ./build.sh publish");
+        return File.Exists(path) ? path : null;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RunbookEngine.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? AppContext.BaseDirectory;
+    }
+
+    private static (int ExitCode, string Out) Run(string target, string folder, (string Name, string Value)[] environment, params string[] args) =>
+        Run(target, folder, environment, [], args);
+
+    private static (int ExitCode, string Out) Run(string target, string folder, (string Name, string Value)[] environment, string[] wrapper, params string[] args)
+    {
+        string[] command = target == "native" ? [NativeBinary()!, .. args] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "runbook.dll"), .. args];
+        string[] full = [.. wrapper, .. command];
+        var start = new ProcessStartInfo(full[0]) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in full[1..])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["RUNBOOK_USER"] = "alice";
+        start.Environment.Remove("KUBECONFIG");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        return (process.ExitCode, output.Result + error.Result);
+    }
+}
