@@ -181,6 +181,12 @@ public sealed partial class KubeApiServer
     {
         var version = _store.Version;
         var items = _store.List(resource, ns).Where(o => Selects(context.Request, o)).ToList();
+        if (Tables.Wanted(context.Request.Headers.Accept))
+        {
+            await JsonAsync(context, 200, Tables.For(resource, items, version.ToString(CultureInfo.InvariantCulture)));
+            return;
+        }
+
         await JsonAsync(context, 200, new JsonObject
         {
             ["kind"] = info.Kind + "List",
@@ -207,6 +213,7 @@ public sealed partial class KubeApiServer
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.StartAsync(window.Token);
+        await context.Response.Body.FlushAsync(window.Token); // headers now, as the real server sends them, even if no event follows
         long since;
         if (!long.TryParse(request.Query["resourceVersion"], CultureInfo.InvariantCulture, out since) || since == 0)
         {
@@ -262,7 +269,9 @@ public sealed partial class KubeApiServer
             return;
         }
 
-        await JsonAsync(context, 200, WithTypeMeta(info)(o));
+        await JsonAsync(context, 200, Tables.Wanted(context.Request.Headers.Accept)
+            ? Tables.For(resource, [o], o["metadata"]!["resourceVersion"]!.GetValue<string>())
+            : WithTypeMeta(info)(o));
     }
 
     private async Task CreateAsync(HttpContext context, string resource, string ns, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
