@@ -116,7 +116,8 @@ public sealed class KubectlCrossCheckTests(ApiServerFixture fixture) : IClassFix
             var result = Kubectl(version, config, cluster.Files.Directory, args);
             Assert.True(result.ExitCode == 0 || args[0] is "rollout" && args.Contains("--timeout=3s"), $"{version} {string.Join(' ', args)} failed: {result.Error}");
             return result;
-        });
+        }
+        );
     }
 
     private static (int ExitCode, string Out, string Error) Kubectl(string version, string kubeconfig, string directory, params string[] args)
