@@ -111,13 +111,14 @@ public sealed class KubectlCrossCheckTests(ApiServerFixture fixture) : IClassFix
         await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 2);
         Assert.True(await cluster.Server.WaitUntilAsync(s => s.Get(cluster.Namespace, "deployments", "web")!["status"]!["availableReplicas"]?.GetValue<int>() == 2, TimeSpan.FromSeconds(10)));
         var config = cluster.Kubeconfig();
-        return (cluster, args =>
+        (int ExitCode, string Out, string Error) Run(params string[] args)
         {
             var result = Kubectl(version, config, cluster.Files.Directory, args);
             Assert.True(result.ExitCode == 0 || args[0] is "rollout" && args.Contains("--timeout=3s"), $"{version} {string.Join(' ', args)} failed: {result.Error}");
             return result;
         }
-        );
+
+        return (cluster, Run);
     }
 
     private static (int ExitCode, string Out, string Error) Kubectl(string version, string kubeconfig, string directory, params string[] args)
