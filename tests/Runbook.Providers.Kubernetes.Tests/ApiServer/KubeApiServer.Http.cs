@@ -78,7 +78,7 @@ public sealed partial class KubeApiServer
         var resource = match.Groups["resource"].Value;
         var name = match.Groups["name"].Success ? match.Groups["name"].Value : null;
         var sub = match.Groups["sub"].Success ? match.Groups["sub"].Value : null;
-        var watch = request.Query["watch"] is var w && (w == "true" || w == "1");
+        var watch = request.Query["watch"].ToString().ToLowerInvariant() is "true" or "1" or "t"; // Go's ParseBool, as the real server
         var verb = request.Method switch
         {
             "GET" when sub == "exec" => "create",
