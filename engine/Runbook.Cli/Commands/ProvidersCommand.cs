@@ -38,7 +38,7 @@ internal static class ProvidersCommand
                 text.Append($"  {action.Name,-20} {(action.Mutates ? "mutates  " : "read-only")}  {action.Summary}\n");
                 foreach (var p in action.Parameters)
                 {
-                    text.Append($"      {p.Name,-18}{(p.Required ? "required" : "optional")}  {p.Description}\n");
+                    text.Append($"      {p.Name,-21} {(p.Required ? "required" : "optional")}  {p.Description}\n");
                 }
             }
 

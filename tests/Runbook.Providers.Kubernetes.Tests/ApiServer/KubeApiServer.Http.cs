@@ -350,26 +350,26 @@ public sealed partial class KubeApiServer
     /// <summary>The object a PUT or PATCH asks for, or null after answering 415/422 for a body that cannot apply.</summary>
     private static async Task<JsonObject?> ChangedObjectAsync(HttpContext context, JsonObject current, string verb)
     {
-        var body = await JsonNode.ParseAsync(context.Request.Body);
-        if (verb == "update")
+        var type = context.Request.ContentType?.Split(';')[0].Trim();
+        if (verb == "patch" && type is not ("application/merge-patch+json" or "application/strategic-merge-patch+json" or "application/json-patch+json"))
         {
-            return body!.AsObject();
+            return await UnsupportedAsync(context, type);
         }
 
-        var type = context.Request.ContentType?.Split(';')[0].Trim();
         try
         {
-            return type switch
+            var body = await JsonNode.ParseAsync(context.Request.Body);
+            return verb == "update" ? body!.AsObject() : type switch
             {
                 "application/merge-patch+json" => Patches.Merge(current.DeepClone(), body, strategic: false)!.AsObject(),
                 "application/strategic-merge-patch+json" => Patches.Merge(current.DeepClone(), body, strategic: true)!.AsObject(),
-                "application/json-patch+json" => Patches.ApplyJsonPatch(current, body!.AsArray()).AsObject(),
-                _ => await UnsupportedAsync(context, type),
+                _ => Patches.ApplyJsonPatch(current, body!.AsArray()).AsObject(),
             };
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            await StatusAsync(context, 422, "Invalid", $"the server rejected our request due to an error in our request: {ex.Message}");
+            await StatusAsync(context, ex is JsonException ? 400 : 422, ex is JsonException ? "BadRequest" : "Invalid",
+                $"the server rejected our request due to an error in our request: {ex.Message}");
             return null;
         }
     }
