@@ -34,7 +34,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
         var previous = revision is { } current ? replicaSets.Select(r => Revision(r.Metadata)).Where(r => r < current).Max() : null;
         var instances = pods.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal).Select(Instance).ToImmutableArray();
         return new ServiceState(service, rollout.Available, rollout.Desired, Container(deployment.Spec.Template, service).Image,
-            revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem);
+            revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem, rollout.Status);
     }
 
     public async Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)

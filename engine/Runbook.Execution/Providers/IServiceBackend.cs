@@ -36,6 +36,7 @@ public interface IServiceBackend
 /// <summary>A service as its platform reports it.</summary>
 /// <param name="Revision">What identifies the running version on this platform (an image, a ReplicaSet revision …).</param>
 /// <param name="Problem">Why a rollout cannot finish however long one waits (a Kubernetes progress deadline), or null.</param>
+/// <param name="Progress">How far a rollout has come in the platform's words ("1 of 3 updated replicas are available"), or null.</param>
 public sealed record ServiceState(
     string Service,
     int Replicas,
@@ -45,7 +46,8 @@ public sealed record ServiceState(
     string? PreviousRevision,
     bool Healthy,
     ImmutableArray<ServiceInstance> Instances,
-    string? Problem = null)
+    string? Problem = null,
+    string? Progress = null)
 {
     /// <summary>Every wanted instance is up and healthy: rolled out.</summary>
     public bool IsReady => Replicas == DesiredReplicas && Healthy;

@@ -227,7 +227,9 @@ public static class ServiceStepActions
                     break;
                 }
 
-                invocation.Log.Line(LogStream.Info, $"{service}: {state.Replicas}/{state.DesiredReplicas} up, {(state.Healthy ? "healthy" : "not healthy yet")}");
+                invocation.Log.Line(LogStream.Info, state.Progress is { } progress
+                    ? $"{service}: {progress}"
+                    : $"{service}: {state.Replicas}/{state.DesiredReplicas} up, {(state.Healthy ? "healthy" : "not healthy yet")}");
                 await Backend.WaitForChangeAsync(service, left, time, cancellationToken).ConfigureAwait(false);
             }
 
