@@ -11,12 +11,7 @@ internal sealed class ComposeExecAction(ComposeCli cli, ProviderSettings setting
     public async ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
         var service = settings.ServiceName(invocation.GetString("service") ?? string.Empty);
-        string[] command = invocation.Get("command") switch
-        {
-            string text => ["sh", "-c", text],
-            IEnumerable<object?> list => [.. list.Select(Values.ToText)],
-            var one => ["sh", "-c", Values.ToText(one)],
-        };
+        var command = ContainerCommand.From(invocation.Get("command"));
         try
         {
             var output = await cli.RunAsync(["exec", "-T", service, .. command], cancellationToken).ConfigureAwait(false);

@@ -14,12 +14,7 @@ internal sealed class KubernetesExecAction(KubeApi api, DeploymentBackend deploy
     public async ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
         var service = settings.ServiceName(invocation.GetString("service") ?? string.Empty);
-        string[] command = invocation.Get("command") switch
-        {
-            string text => ["sh", "-c", text],
-            IEnumerable<object?> list => [.. list.Select(Values.ToText)],
-            var one => ["sh", "-c", Values.ToText(one)],
-        };
+        var command = ContainerCommand.From(invocation.Get("command"));
         try
         {
             var (pod, container) = await deployments.ExecTargetAsync(service, cancellationToken).ConfigureAwait(false);

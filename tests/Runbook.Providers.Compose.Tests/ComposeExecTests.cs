@@ -10,27 +10,6 @@ namespace Runbook.Providers.Compose.Tests;
 [Collection(DockerCollection.Name)]
 public sealed class ComposeExecTests(DockerEngine docker)
 {
-    private const string Playbook = """
-        apiVersion: runbook/v1
-        kind: Playbook
-        name: scale-and-verify
-        phases:
-          mitigate:
-            - id: scale
-              uses: service.scale
-              with: { service: backend, replicas: 3 }
-              rollback:
-                uses: service.scale
-                with: { service: backend, replicas: "${{ steps.scale.outputs.previous_replicas }}" }
-            - id: wait
-              uses: service.wait
-              with: { service: backend, timeout: 60s }
-          resolve:
-            - id: verify
-              run: echo "still broken" >&2; exit 1
-              mutates: false
-        """;
-
     [Fact]
     public void Scale_wait_and_a_failure_roll_the_service_back_and_the_journal_shows_the_previous_replicas()
     {
@@ -42,7 +21,7 @@ public sealed class ComposeExecTests(DockerEngine docker)
         var folder = docker.NewProject(ComposeProviderTests.Compose);
         var project = "rbexec" + Path.GetFileName(folder).ToLowerInvariant().Replace("-", string.Empty, StringComparison.Ordinal);
         Run(folder, "docker-compose", "-p", project, "up", "-d", "worker");
-        File.WriteAllText(Path.Combine(folder, "playbook.yaml"), Playbook);
+        File.WriteAllText(Path.Combine(folder, "playbook.yaml"), ProviderPlaybooks.ScaleThenFail);
         File.WriteAllText(Path.Combine(folder, "runbook.yaml"), $"""
             environments:
               local:

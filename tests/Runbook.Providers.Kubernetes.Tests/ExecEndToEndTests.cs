@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Runbook.Providers.Kubernetes.Tests.Support;
+using Runbook.Providers.Tests;
 
 namespace Runbook.Providers.Kubernetes.Tests;
 
@@ -11,27 +12,6 @@ namespace Runbook.Providers.Kubernetes.Tests;
 /// </summary>
 public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClassFixture<ApiServerFixture>
 {
-    private const string Playbook = """
-        apiVersion: runbook/v1
-        kind: Playbook
-        name: scale-and-verify
-        phases:
-          mitigate:
-            - id: scale
-              uses: service.scale
-              with: { service: backend, replicas: 3 }
-              rollback:
-                uses: service.scale
-                with: { service: backend, replicas: "${{ steps.scale.outputs.previous_replicas }}" }
-            - id: wait
-              uses: service.wait
-              with: { service: backend, timeout: 60s }
-          resolve:
-            - id: verify
-              run: echo "still broken" >&2; exit 1
-              mutates: false
-        """;
-
     private const string Describe = """
         apiVersion: runbook/v1
         kind: Playbook
@@ -65,7 +45,7 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
         var cluster = Cluster.Fresh(fixture.Server);
         await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 2);
         var folder = cluster.Files.Directory;
-        File.WriteAllText(Path.Combine(folder, "playbook.yaml"), Playbook);
+        File.WriteAllText(Path.Combine(folder, "playbook.yaml"), ProviderPlaybooks.ScaleThenFail);
         File.WriteAllText(Path.Combine(folder, "runbook.yaml"), $"""
             environments:
               staging:
