@@ -123,18 +123,21 @@ public sealed class DeploymentTests(ApiServerFixture fixture) : IClassFixture<Ap
     }
 
     [Fact]
-    public async Task Logs_come_from_every_pod_by_the_deployments_selector_with_tail_and_previous()
+    public async Task Logs_come_from_every_pod_by_the_deployments_selector_with_tail_since_and_previous()
     {
         var pod = _cluster.Server.List(Ns, "pods")[0]["metadata"]!["name"]!.GetValue<string>();
         _cluster.Server.AppendLog(Ns, pod, "ERROR upstream timed out");
 
-        var logs = Assert.IsType<Succeeded>(await Run("service.logs", ("service", "web"), ("tail", 1L)));
+        var logs = Assert.IsType<Succeeded>(await Run("service.logs", ("service", "web"), ("tail", 1L), ("since", "5m")));
         var previous = Assert.IsType<Failed>(await Run("service.logs", ("service", "web"), ("previous", true)));
 
         var lines = Assert.IsAssignableFrom<IEnumerable<object?>>(logs.Outputs["lines"]).Cast<string>().ToList();
         Assert.Equal(2, lines.Count);
         Assert.Contains($"[pod/{pod}/app] ERROR upstream timed out", lines);
         Assert.Contains("previous terminated container \"app\"", previous.Error, StringComparison.Ordinal);
+        Assert.Contains(_cluster.Server.Requests, r => r.Path == $"/api/v1/namespaces/{Ns}/pods/{pod}/log"
+            && r.Query.Contains("sinceSeconds=300", StringComparison.Ordinal) && r.Query.Contains("tailLines=1", StringComparison.Ordinal)
+            && r.Query.Contains("container=app", StringComparison.Ordinal));
     }
 
     [Fact]
