@@ -64,6 +64,31 @@ public sealed class ShellInjectionTests
         Assert.Equal(2, env.Count);
     }
 
+    [Theory]
+    [InlineData("echo $((1<<2))")]
+    [InlineData("(( x <<= 1 ))")]
+    [InlineData("echo \"notes<<END\"")]
+    [InlineData("echo 'a << b'")]
+    [InlineData("# cat <<EOF")]
+    [InlineData("grep x <<< \"$text\"")]
+    public void A_double_less_than_that_opens_no_here_document_leaves_the_next_lines_code(string line)
+    {
+        var (script, _) = ShellScript.Prepare(Parse($"{line}\nrm ${{{{ inputs.value }}}}"), _ => "-rf /", "bash");
+
+        Assert.Equal($"{line}\nrm \"${{RUNBOOK_EXPR_1}}\"", script);
+    }
+
+    [Theory]
+    [InlineData("cat <<-'EOF'", "\tEOF")]
+    [InlineData("cat >f <<\"EOF\"", "EOF")]
+    [InlineData("x=$((1<<2)); cat <<EOF", "EOF")]
+    public void A_here_document_ends_at_its_delimiter_and_code_follows(string opening, string closing)
+    {
+        var (script, _) = ShellScript.Prepare(Parse($"{opening}\nvalue ${{{{ inputs.value }}}}\n{closing}\nrm ${{{{ inputs.value }}}}"), _ => "v", "bash");
+
+        Assert.Equal($"{opening}\nvalue ${{RUNBOOK_EXPR_1}}\n{closing}\nrm \"${{RUNBOOK_EXPR_2}}\"", script);
+    }
+
     private static readonly Gen<string> Strings =
         Gen.ArrayOf(Gen.Elements("a", "Z", "0", " ", "'", "\"", "$", "`", ";", "(", ")", "\\", "\n", "|", "&", "*", "#", "!", "{", "}", "~", "é", "touch MARK"))
             .Select(parts => string.Concat(parts).Replace("\0", string.Empty, StringComparison.Ordinal));

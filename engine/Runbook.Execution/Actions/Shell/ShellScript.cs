@@ -75,6 +75,8 @@ public static class ShellScript
         private readonly StringBuilder _line = new();
         private string? _pendingHereDocument;
         private bool _hereDocumentStripsTabs;
+        private int _arithmeticDepth;
+        private int? _hereDocumentOperatorEnd; // where on this line the delimiter of a '<<' seen in code starts
 
         public string? Reference(string name) => _context switch
         {
@@ -127,6 +129,19 @@ public static class ShellScript
                     {
                         _context = Context.Comment;
                     }
+                    else if (c == '(' && _previous == '(')
+                    {
+                        _arithmeticDepth++; // $(( … )) or (( … )): '<<' in there is a shift, not a here-document
+                    }
+                    else if (c == ')' && _previous == ')' && _arithmeticDepth > 0)
+                    {
+                        _arithmeticDepth--;
+                    }
+                    else if (c == '<' && _previous == '<' && _arithmeticDepth == 0)
+                    {
+                        // '<<' opens a here-document; a third '<' right after makes it a here-string ('<<<') instead.
+                        _hereDocumentOperatorEnd = _hereDocumentOperatorEnd == _line.Length - 1 ? null : _hereDocumentOperatorEnd ?? _line.Length;
+                    }
 
                     _wordStart = c is ' ' or '\t' or ';' or '&' or '|' or '(' or ')';
                     break;
@@ -146,7 +161,9 @@ public static class ShellScript
         private void OnNewLine()
         {
             var line = _line.ToString();
+            var operatorEnd = _hereDocumentOperatorEnd;
             _line.Clear();
+            _hereDocumentOperatorEnd = null;
             _escaped = false;
             _wordStart = true;
             if (_context == Context.HereDocument)
@@ -166,23 +183,19 @@ public static class ShellScript
                 _context = Context.Code;
             }
 
-            if (_context == Context.Code && HereDocumentDelimiter(line) is { } delimiter)
+            if (_context == Context.Code && operatorEnd is { } end && HereDocumentDelimiter(line[end..]) is { } delimiter)
             {
                 (_pendingHereDocument, _hereDocumentStripsTabs) = delimiter;
                 _context = Context.HereDocument;
             }
         }
 
-        /// <summary>The delimiter of a here-document opened on this line (<c>&lt;&lt;EOF</c>, <c>&lt;&lt;-'EOF'</c>), if any.</summary>
-        private static (string Word, bool StripsTabs)? HereDocumentDelimiter(string line)
+        /// <summary>
+        /// The delimiter after a '&lt;&lt;' that the lexer saw in code (not in quotes, a comment or arithmetic):
+        /// <c>EOF</c>, <c>-'EOF'</c>, <c>"EOF"</c>, <c>\EOF</c>.
+        /// </summary>
+        private static (string Word, bool StripsTabs)? HereDocumentDelimiter(string rest)
         {
-            var at = line.IndexOf("<<", StringComparison.Ordinal);
-            if (at < 0 || (at + 2 < line.Length && line[at + 2] == '<'))
-            {
-                return null;
-            }
-
-            var rest = line[(at + 2)..];
             var strips = rest.StartsWith('-');
             rest = rest.TrimStart('-').TrimStart();
             var word = new string(rest.TrimStart('\'', '"', '\\').TakeWhile(ch => char.IsLetterOrDigit(ch) || ch == '_').ToArray());
