@@ -72,6 +72,7 @@ public sealed class HttpAndNotifyTests
         }), CancellationToken.None);
 
         Assert.Equal(true, Assert.IsType<Succeeded>(outcome).Outputs["delivered"]);
+        AssertDeclared("notify.slack", outcome);
         Assert.Equal(3, server.Requests.Count);
         Assert.Equal("""{"text":"INCIDENT: api error rate high","channel":"#incidents"}""", server.Requests.Last().Body);
         Assert.DoesNotContain(ctx.Lines, l => l.Text.Contains("SECRET", StringComparison.Ordinal));
@@ -99,6 +100,20 @@ public sealed class HttpAndNotifyTests
     }
 
     [Fact]
+    public async Task A_notification_endpoint_that_hangs_is_retried_and_never_fails_the_step()
+    {
+        await using var server = await LoopbackServer.StartAsync((c, _) => Task.Delay(TimeSpan.FromSeconds(5), c.RequestAborted));
+        using var ctx = new ActionContext(httpTimeout: TimeSpan.FromMilliseconds(200));
+
+        var outcome = await Action("notify.slack").ExecuteAsync(ctx.Invocation("notify.slack", new Dictionary<string, object?> { ["webhook"] = server.Url, ["text"] = "x" }),
+            CancellationToken.None);
+
+        Assert.Equal(false, Assert.IsType<Succeeded>(outcome).Outputs["delivered"]);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Contains(ctx.Lines, l => l.Text.Contains("did not answer in time", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PagerDuty_gets_an_events_v2_trigger_and_returns_the_dedup_key()
     {
         await using var server = await LoopbackServer.StartAsync((c, _) =>
@@ -121,6 +136,7 @@ public sealed class HttpAndNotifyTests
             }), CancellationToken.None);
 
             Assert.Equal("srv01/HTTP", Assert.IsType<Succeeded>(outcome).Outputs["dedup_key"]);
+            AssertDeclared("notify.pagerduty", outcome);
             using var doc = JsonDocument.Parse(Assert.Single(server.Requests).Body);
             Assert.Equal("R0UT1NGKEY", doc.RootElement.GetProperty("routing_key").GetString());
             Assert.Equal("trigger", doc.RootElement.GetProperty("event_action").GetString());
@@ -131,6 +147,13 @@ public sealed class HttpAndNotifyTests
         {
             Runbook.Execution.Actions.Notify.PagerDutyNotifyAction.Url = previous;
         }
+    }
+
+    /// <summary>Every output an action returns is one the language declares, so playbooks may read it without RB02xx errors.</summary>
+    private static void AssertDeclared(string action, StepOutcome outcome)
+    {
+        var declared = Runbook.Language.Actions.BuiltinActions.All.Single(a => a.Name == action).Outputs;
+        Assert.All(Assert.IsType<Succeeded>(outcome).Outputs.Keys, key => Assert.Contains(key, declared));
     }
 
     [Fact]

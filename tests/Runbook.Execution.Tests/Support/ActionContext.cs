@@ -4,9 +4,9 @@ using Runbook.Execution.Actions;
 namespace Runbook.Execution.Tests.Support;
 
 /// <summary>Builds invocations for testing one action alone, and collects what it logs.</summary>
-internal sealed class ActionContext : IStepLog, IDisposable
+internal sealed class ActionContext(TimeSpan? httpTimeout = null) : IStepLog, IDisposable
 {
-    private readonly HttpClient _http = new();
+    private readonly HttpClient _http = new() { Timeout = httpTimeout ?? TimeSpan.FromSeconds(100) };
 
     public ConcurrentQueue<(LogStream Stream, string Text)> Lines { get; } = new();
 

@@ -44,6 +44,10 @@ internal static class NotificationSender
             {
                 problem = $"{channel} unreachable: {ex.HttpRequestError}";
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                problem = $"{channel} did not answer in time"; // the HTTP client's timeout, not the run's cancellation
+            }
             catch (UriFormatException)
             {
                 problem = $"{channel}: the webhook is not a valid URL";
