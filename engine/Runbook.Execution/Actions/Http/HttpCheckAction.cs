@@ -22,7 +22,8 @@ internal sealed class HttpCheckAction : IStepAction
             var expected = HttpExchange.ExpectedStatuses(invocation, 200);
             if (!expected.Contains(status))
             {
-                return StepOutcome.Failure($"{url} answered {status}, expected {string.Join(" or ", expected)}: {HttpRequestAction.Start(outputs)}", outputs, HttpExchange.Retryable(status) || status >= 400);
+                // A check only reads, so any other answer is worth asking again: the step's retry policy says how long to poll.
+                return StepOutcome.Failure($"{url} answered {status}, expected {string.Join(" or ", expected)}: {HttpRequestAction.Start(outputs)}", outputs);
             }
 
             if (invocation.GetString("expect_body_contains") is { } text && !(outputs["body"] as string ?? string.Empty).Contains(text, StringComparison.Ordinal))
