@@ -43,7 +43,7 @@ public static class BuiltinActions
             ["rows", "row_count", "truncated"],
             Req("connection", ParameterType.String, "Connection string (usually a secret input)."),
             Req("query", ParameterType.String, "SQL with @name parameters; values are never spliced into the text."),
-            Opt("parameters", ParameterType.Map, "Parameter values by name."),
+            Opt("parameters", ParameterType.Map, "Parameter values by name; a list binds as an array (= ANY(@ids)), a mapping as JSON text (@doc::jsonb)."),
             Opt("max_rows", ParameterType.Number, "Rows kept in the output (default 100)."),
             Opt("statement_timeout", ParameterType.Duration, "Server-side statement timeout (default 30s).")),
         Action("notify.console", "Print a message to the operator's terminal.", false, "print: {text}", [], NotifyCommon),

@@ -69,6 +69,28 @@ public sealed class SqlQueryTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task A_list_parameter_binds_as_an_array_and_a_map_as_json()
+    {
+        if (!cluster.Ready())
+        {
+            return;
+        }
+
+        using var ctx = new ActionContext();
+        var url = cluster.Url(await DatabaseAsync());
+        var any = await Run(ctx, url, "SELECT id FROM notes WHERE body = ANY(@bodies) ORDER BY id",
+            parameters: new Dictionary<string, object?> { ["bodies"] = new List<object?> { "a", "c" } });
+        var json = await Run(ctx, url, "SELECT (@doc::jsonb)->>'service' AS service",
+            parameters: new Dictionary<string, object?> { ["doc"] = new Dictionary<string, object?> { ["service"] = "api" } });
+        var mixed = await Run(ctx, url, "SELECT 1 WHERE 1 = ANY(@ids)",
+            parameters: new Dictionary<string, object?> { ["ids"] = new List<object?> { 1L, "two" } });
+
+        Assert.Equal(2L, Assert.IsType<Succeeded>(any).Outputs["row_count"]);
+        Assert.Equal("api", ((Dictionary<string, object?>)((List<object?>)Assert.IsType<Succeeded>(json).Outputs["rows"]!)[0]!)["service"]);
+        Assert.Contains("parameter 'ids' is a list of mixed or nested values", Assert.IsType<Failed>(mixed).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_read_only_step_cannot_write()
     {
         if (!cluster.Ready())

@@ -33,7 +33,7 @@ internal sealed class SqlQueryAction : IStepAction
 
         try
         {
-            await using var source = new NpgsqlSlimDataSourceBuilder(connectionString).Build();
+            await using var source = new NpgsqlSlimDataSourceBuilder(connectionString).EnableArrays().Build();
             await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
             await using (var setup = new NpgsqlCommand(
@@ -47,7 +47,7 @@ internal sealed class SqlQueryAction : IStepAction
             {
                 foreach (var (name, value) in parameters)
                 {
-                    command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+                    command.Parameters.AddWithValue(name, Parameter(name, value));
                 }
             }
 
@@ -97,11 +97,35 @@ internal sealed class SqlQueryAction : IStepAction
             var hint = ex.SqlState == "25006" ? " (the step is read-only: set 'mutates: true' if it must write)" : string.Empty;
             return StepOutcome.Failure($"PostgreSQL error {ex.SqlState}: {ex.MessageText}{hint}", retryable: ex.SqlState is "57014" or "40001" or "40P01");
         }
+        catch (ArgumentException ex)
+        {
+            return StepOutcome.Failure(ex.Message, retryable: false);
+        }
         catch (NpgsqlException ex)
         {
             return StepOutcome.Failure($"cannot reach PostgreSQL: {ConnectionStrings.Redact(ex.Message)}");
         }
     }
+
+    /// <summary>
+    /// A playbook value as a bound parameter: scalars as they are, a list of one kind of scalar as a PostgreSQL
+    /// array (for <c>= ANY(@ids)</c>), a map as its JSON text (for a jsonb parameter, cast with <c>@p::jsonb</c>).
+    /// </summary>
+    private static object Parameter(string name, object? value) => value switch
+    {
+        null => DBNull.Value,
+        string or bool or long or double or decimal => value,
+        IReadOnlyDictionary<string, object?> map => Values.ToJson(map),
+        IEnumerable<object?> list => list.ToList() switch
+        {
+            var items when items.All(i => i is string) => items.Cast<string>().ToArray(),
+            var items when items.All(i => i is long) => items.Cast<long>().ToArray(),
+            var items when items.All(i => i is long or double) => items.Select(i => Convert.ToDouble(i, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            var items when items.All(i => i is bool) => items.Cast<bool>().ToArray(),
+            _ => throw new ArgumentException($"parameter '{name}' is a list of mixed or nested values; a PostgreSQL array needs one kind of scalar"),
+        },
+        _ => Values.ToText(value),
+    };
 
     private static object? ToValue(object value) => value switch
     {
