@@ -60,6 +60,7 @@ public static class BuiltinActions
             Opt("severity", ParameterType.String, "critical | error | warning | info."),
             Opt("source", ParameterType.String, "Affected system."),
             Opt("dedup_key", ParameterType.String, "Deduplication key."),
+            Opt("url", ParameterType.String, "Events API endpoint (default https://events.pagerduty.com/v2/enqueue; EU accounts: https://events.eu.pagerduty.com/v2/enqueue)."),
             Opt("fail_on_error", ParameterType.Boolean, "Fail the step when the event cannot be delivered.")),
         Action("approval", "Wait for people to approve before the run goes on.", false, "wait for approval: {message}", ["approvers"],
             Opt("message", ParameterType.String, "What the approvers are asked.")),

@@ -123,30 +123,23 @@ public sealed class HttpAndNotifyTests
             return c.Response.WriteAsync("""{"status":"success","message":"Event processed","dedup_key":"srv01/HTTP"}""");
         });
         using var ctx = new ActionContext();
-        var previous = Runbook.Execution.Actions.Notify.PagerDutyNotifyAction.Url;
-        Runbook.Execution.Actions.Notify.PagerDutyNotifyAction.Url = server.Url + "/v2/enqueue";
-        try
-        {
-            var outcome = await Action("notify.pagerduty").ExecuteAsync(ctx.Invocation("notify.pagerduty", new Dictionary<string, object?>
-            {
-                ["routing_key"] = "R0UT1NGKEY",
-                ["summary"] = "api 5xx above 5%",
-                ["severity"] = "critical",
-                ["source"] = "api",
-            }), CancellationToken.None);
 
-            Assert.Equal("srv01/HTTP", Assert.IsType<Succeeded>(outcome).Outputs["dedup_key"]);
-            AssertDeclared("notify.pagerduty", outcome);
-            using var doc = JsonDocument.Parse(Assert.Single(server.Requests).Body);
-            Assert.Equal("R0UT1NGKEY", doc.RootElement.GetProperty("routing_key").GetString());
-            Assert.Equal("trigger", doc.RootElement.GetProperty("event_action").GetString());
-            Assert.Equal("critical", doc.RootElement.GetProperty("payload").GetProperty("severity").GetString());
-            Assert.Equal("api 5xx above 5%", doc.RootElement.GetProperty("payload").GetProperty("summary").GetString());
-        }
-        finally
+        var outcome = await Action("notify.pagerduty").ExecuteAsync(ctx.Invocation("notify.pagerduty", new Dictionary<string, object?>
         {
-            Runbook.Execution.Actions.Notify.PagerDutyNotifyAction.Url = previous;
-        }
+            ["routing_key"] = "R0UT1NGKEY",
+            ["summary"] = "api 5xx above 5%",
+            ["severity"] = "critical",
+            ["source"] = "api",
+            ["url"] = server.Url + "/v2/enqueue",
+        }), CancellationToken.None);
+
+        Assert.Equal("srv01/HTTP", Assert.IsType<Succeeded>(outcome).Outputs["dedup_key"]);
+        AssertDeclared("notify.pagerduty", outcome);
+        using var doc = JsonDocument.Parse(Assert.Single(server.Requests).Body);
+        Assert.Equal("R0UT1NGKEY", doc.RootElement.GetProperty("routing_key").GetString());
+        Assert.Equal("trigger", doc.RootElement.GetProperty("event_action").GetString());
+        Assert.Equal("critical", doc.RootElement.GetProperty("payload").GetProperty("severity").GetString());
+        Assert.Equal("api 5xx above 5%", doc.RootElement.GetProperty("payload").GetProperty("summary").GetString());
     }
 
     /// <summary>Every output an action returns is one the language declares, so playbooks may read it without RB02xx errors.</summary>

@@ -70,10 +70,8 @@ internal sealed class WebhookNotifyAction : IStepAction
 /// <summary>notify.pagerduty: an Events API v2 event (trigger, acknowledge, resolve); outputs the dedup_key.</summary>
 internal sealed class PagerDutyNotifyAction : IStepAction
 {
+    /// <summary>PagerDuty's US service region; accounts in the EU region give <c>url: https://events.eu.pagerduty.com/v2/enqueue</c>.</summary>
     public const string DefaultUrl = "https://events.pagerduty.com/v2/enqueue";
-
-    /// <summary>Where events go; tests point it at a local server.</summary>
-    public static string Url { get; set; } = Environment.GetEnvironmentVariable("RUNBOOK_PAGERDUTY_URL") ?? DefaultUrl;
 
     public string Name => "notify.pagerduty";
 
@@ -101,7 +99,7 @@ internal sealed class PagerDutyNotifyAction : IStepAction
             } as IReadOnlyDictionary<string, object?>;
         }
 
-        return new(NotificationSender.SendAsync(invocation, "PagerDuty", Url, Values.ToJson(payload), cancellationToken, DedupKey));
+        return new(NotificationSender.SendAsync(invocation, "PagerDuty", invocation.GetString("url") ?? DefaultUrl, Values.ToJson(payload), cancellationToken, DedupKey));
     }
 
     private static IReadOnlyDictionary<string, object?> DedupKey(string body)
