@@ -8,7 +8,7 @@ namespace Runbook.Providers.Kubernetes.Tests;
 
 /// <summary>
 /// `runbook exec` on the kubernetes provider, from the JIT build and from the native binary (the client library
-/// must work inside it): dry run, scale → wait → failure → rollback, KUBECONFIG, and the in-cluster service account.
+/// must work inside it): dry run, scale → wait → failure → rollback, KUBECONFIG, exec, and the in-cluster service account.
 /// </summary>
 public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClassFixture<ApiServerFixture>
 {
@@ -24,6 +24,13 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
             - id: check
               run: test "$IMAGE" = web:1
               env: { IMAGE: "${{ steps.web.outputs.image }}" }
+              mutates: false
+            - id: up
+              uses: service.wait
+              with: { service: web, timeout: 30s }
+            - id: hello
+              uses: kubernetes.exec
+              with: { service: web, command: "echo hello from $HOSTNAME" }
               mutates: false
         """;
 
@@ -87,6 +94,7 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
         var result = Run(target, folder, [("KUBECONFIG", $"{Path.Combine(folder, "absent")}{Path.PathSeparator}{config}")], "exec", "describe.yaml", "--env", "dev", "--journal", "j.db");
 
         Assert.True(result.ExitCode == 0, result.Out);
+        Assert.Contains("hello from web-", result.Out, StringComparison.Ordinal); // exec over the WebSocket works in this build too
     }
 
     [Theory]
