@@ -18,6 +18,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
     private const int ConflictAttempts = 5;
+    private static readonly TimeSpan ObservedWithin = TimeSpan.FromSeconds(10);
 
     /// <summary>The resourceVersion each deployment was last read at, where a watch for its next change starts.</summary>
     private readonly ConcurrentDictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
@@ -81,7 +82,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
             k.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch(Json(new JsonObject { ["spec"] = new JsonObject { ["replicas"] = replicas } }), V1Patch.PatchType.MergePatch),
                 service, ns, cancellationToken: cancellationToken), cancellationToken), cancellationToken);
 
-    public Task RestartAsync(string service, CancellationToken cancellationToken)
+    public async Task RestartAsync(string service, CancellationToken cancellationToken)
     {
         // What 'kubectl rollout restart' sends: a new template annotation, so the controller rolls every pod.
         var at = time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture).Replace("+00:00", "Z", StringComparison.Ordinal);
@@ -89,9 +90,11 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
         {
             ["spec"] = new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [RestartedAtAnnotation] = at } } } },
         });
-        return RetryOnConflictAsync(service, () => api.CallAsync($"deployment '{service}'", (k, ns) =>
+        V1Deployment? written = null;
+        await RetryOnConflictAsync(service, async () => written = await api.CallAsync($"deployment '{service}'", (k, ns) =>
             k.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), service, ns, cancellationToken: cancellationToken),
-            cancellationToken), cancellationToken);
+            cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await ObservedAsync(service, written?.Metadata.Generation, cancellationToken).ConfigureAwait(false);
     }
 
     public Task DeployAsync(string service, string image, CancellationToken cancellationToken) =>
@@ -161,16 +164,40 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     }
 
     /// <summary>Read, change, replace with the read resourceVersion; on a 409 read again and redo the change.</summary>
-    private Task ReplaceAsync(string service, Func<V1Deployment, Task<bool>> change, CancellationToken cancellationToken) =>
-        RetryOnConflictAsync(service, async () =>
+    private async Task ReplaceAsync(string service, Func<V1Deployment, Task<bool>> change, CancellationToken cancellationToken)
+    {
+        V1Deployment? written = null;
+        await RetryOnConflictAsync(service, async () =>
         {
             var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
             if (await change(deployment).ConfigureAwait(false))
             {
-                await api.CallAsync($"deployment '{service}'", (k, ns) =>
+                written = await api.CallAsync($"deployment '{service}'", (k, ns) =>
                     k.AppsV1.ReplaceNamespacedDeploymentAsync(deployment, service, ns, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
             }
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        await ObservedAsync(service, written?.Metadata.Generation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Returns once the deployment controller has seen <paramref name="generation"/> (observedGeneration), so that a
+    /// describe right after reads the new revision; after a few seconds it stops waiting (a busy controller is no error).
+    /// </summary>
+    private async Task ObservedAsync(string service, long? generation, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + ObservedWithin;
+        while (generation is { } wanted)
+        {
+            var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
+            var left = deadline - time.GetUtcNow();
+            if ((deployment.Status?.ObservedGeneration ?? 0) >= wanted || left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await WaitForChangeAsync(service, left, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private static async Task RetryOnConflictAsync(string service, Func<Task> write, CancellationToken cancellationToken)
     {

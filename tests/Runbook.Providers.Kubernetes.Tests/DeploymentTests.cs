@@ -69,6 +69,7 @@ public sealed class DeploymentTests(ApiServerFixture fixture) : IClassFixture<Ap
         var annotations = _cluster.Server.Get(Ns, "deployments", "web")!["spec"]!["template"]!["metadata"]!["annotations"]!;
         Assert.NotNull(annotations["kubectl.kubernetes.io/restartedAt"]);
         Assert.Equal("1", restarted.Outputs["previous_revision"]);
+        Assert.Equal("2", restarted.Outputs["revision"]); // read after the controller saw the change, not before
         Assert.Equal("2", described.Outputs["revision"]);
         Assert.Equal("1", described.Outputs["previous_revision"]);
         Assert.Contains(_cluster.Server.Requests, r => r.Method == "PATCH" && r.Path == $"/apis/apps/v1/namespaces/{Ns}/deployments/web"
@@ -89,6 +90,7 @@ public sealed class DeploymentTests(ApiServerFixture fixture) : IClassFixture<Ap
         var unknown = Assert.IsType<Failed>(await Run("service.rollback", ("service", "web"), ("to", "9")));
 
         Assert.Equal("3", rolledBack.Outputs["previous_revision"]);
+        Assert.Equal("4", rolledBack.Outputs["revision"]);
         Assert.Equal("web:1", described.Outputs["image"]);
         Assert.Equal("4", described.Outputs["revision"]); // the revision-1 ReplicaSet is reused and renumbered, as the controller does
         Assert.Equal(new object?[] { "4", "3", "2" }, Assert.IsAssignableFrom<IEnumerable<object?>>(history.Outputs["revisions"]));
