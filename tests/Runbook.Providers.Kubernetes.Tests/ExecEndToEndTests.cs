@@ -122,6 +122,33 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
         Assert.Contains(cluster.Server.Requests, r => r.User == $"system:serviceaccount:{cluster.Namespace}:runbook");
     }
 
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task The_librarys_kubernetes_playbook_runs_its_kubectl_procedures_end_to_end(string target)
+    {
+        var cluster = Cluster.Fresh(fixture.Server);
+        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "api", "api:7", 2);
+        var folder = cluster.Files.Directory;
+        File.WriteAllText(Path.Combine(folder, "runbook.yaml"), $"environments:\n  prod:\n    provider: kubernetes\n    kubeconfig: {cluster.Kubeconfig()}\n");
+        var playbook = Path.Combine(RepoRoot(), "playbooks", "kubernetes-api-recovery.yaml");
+
+        // alice starts it and may not approve her own restart; bob approves, and the run resumes to the end.
+        var started = Run(target, folder, [], "exec", playbook, "--env", "prod", "--yes", "--journal", "j.db");
+        var runId = RunId().Match(started.Out).Groups[1].Value;
+        var approved = Run(target, folder, [], "approve", runId, "restart", "--as", "bob", "--journal", "j.db");
+        var resumed = Run(target, folder, [], "resume", runId, "--journal", "j.db");
+
+        Assert.True(started.ExitCode == 3, started.Out);
+        Assert.Contains("does not allow self-approval", started.Out, StringComparison.Ordinal);
+        Assert.True(approved.ExitCode == 0, approved.Out);
+        Assert.True(resumed.ExitCode == 0, resumed.Out);
+        Assert.Contains("✔ restart", resumed.Out, StringComparison.Ordinal);
+        Assert.Contains("✔ rollout", resumed.Out, StringComparison.Ordinal);
+        Assert.Contains("○ undo skipped", resumed.Out, StringComparison.Ordinal);
+        var annotations = cluster.Server.Get(cluster.Namespace, "deployments", "api")!["spec"]!["template"]!["metadata"]!["annotations"]!;
+        Assert.NotNull(annotations["kubectl.kubernetes.io/restartedAt"]);
+    }
+
     [GeneratedRegex(@"run (\d{8}-\d{6}-[0-9a-f]{6})")]
     private static partial Regex RunId();
 
