@@ -27,13 +27,12 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     {
         var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
         var replicaSets = await OwnedReplicaSetsAsync(deployment, cancellationToken).ConfigureAwait(false);
-        var pods = await api.CallAsync($"pods of deployment '{service}'", (k, ns) =>
-            k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+        var pods = await PodsAsync(deployment, cancellationToken).ConfigureAwait(false);
 
         var rollout = Rollout.Of(deployment);
         var revision = Revision(deployment.Metadata);
         var previous = revision is { } current ? replicaSets.Select(r => Revision(r.Metadata)).Where(r => r < current).Max() : null;
-        var instances = pods.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal).Select(Instance).ToImmutableArray();
+        var instances = pods.Select(Instance).ToImmutableArray();
         return new ServiceState(service, rollout.Available, rollout.Desired, Container(deployment.Spec.Template, service).Image,
             revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem, rollout.Status);
     }
@@ -50,11 +49,10 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     {
         var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
         var container = Container(deployment.Spec.Template, service).Name;
-        var pods = await api.CallAsync($"pods of deployment '{service}'", (k, ns) =>
-            k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+        var pods = await PodsAsync(deployment, cancellationToken).ConfigureAwait(false);
         var lines = ImmutableArray.CreateBuilder<string>();
         ProviderException? firstError = null;
-        foreach (var pod in pods.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
+        foreach (var pod in pods)
         {
             try
             {
@@ -147,10 +145,9 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     public async Task<(string Pod, string Container)> ExecTargetAsync(string service, CancellationToken cancellationToken)
     {
         var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
-        var pods = await api.CallAsync($"pods of deployment '{service}'", (k, ns) =>
-            k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
-        var pod = pods.Items.Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase == "Running")
-            .OrderByDescending(p => Instance(p).Health == "ready").ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault()
+        var pods = await PodsAsync(deployment, cancellationToken).ConfigureAwait(false);
+        var pod = pods.Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase == "Running")
+            .OrderByDescending(p => Instance(p).Health == "ready").FirstOrDefault()
             ?? throw new ProviderException(ProviderErrorKind.Unavailable, $"deployment '{service}' has no running pod to run the command in");
         return (pod.Metadata.Name, Container(deployment.Spec.Template, service).Name);
     }
@@ -221,6 +218,15 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
 
     private static Task RetryOnConflictAsync<T>(string service, Func<Task<T>> write, CancellationToken cancellationToken) =>
         RetryOnConflictAsync(service, async () => { await write().ConfigureAwait(false); }, cancellationToken);
+
+    /// <summary>The deployment's pods (by its selector), by name.</summary>
+    private async Task<IReadOnlyList<V1Pod>> PodsAsync(V1Deployment deployment, CancellationToken cancellationToken)
+    {
+        var list = await api.CallAsync($"pods of deployment '{deployment.Metadata.Name}'", (k, ns) =>
+            k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: Selectors.ToQuery(deployment.Spec.Selector), cancellationToken: cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return [.. list.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)];
+    }
 
     private async Task<IReadOnlyList<V1ReplicaSet>> OwnedReplicaSetsAsync(V1Deployment deployment, CancellationToken cancellationToken)
     {
