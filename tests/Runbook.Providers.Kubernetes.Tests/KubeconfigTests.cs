@@ -94,6 +94,7 @@ public sealed class KubeconfigTests(ApiServerFixture fixture) : IClassFixture<Ap
     public async Task Configuration_mistakes_are_errors_that_say_what_to_fix()
     {
         var missing = Assert.IsType<Failed>(await Describe(_cluster.Actions(Path.Combine(_cluster.Files.Directory, "nope.config"))));
+        var none = Assert.IsType<Failed>(await Describe(_cluster.Actions($"{Path.Combine(_cluster.Files.Directory, "a")}{Path.PathSeparator}{Path.Combine(_cluster.Files.Directory, "b")}")));
         var badContext = Assert.IsType<Failed>(await Describe(_cluster.Actions(_cluster.Kubeconfig(), ("context", "prod"))));
         var (certificate, key) = new ApiServer.TestPki().IssueClient("mallory");
         var foreign = _cluster.Files.Write(_cluster.Server, "foreign.config", "t", _cluster.Namespace, "mallory",
@@ -101,6 +102,7 @@ public sealed class KubeconfigTests(ApiServerFixture fixture) : IClassFixture<Ap
         var refused = Assert.IsType<Failed>(await Describe(_cluster.Actions(foreign)));
 
         Assert.Contains("nope.config does not exist", missing.Error, StringComparison.Ordinal);
+        Assert.Contains("no Kubernetes configuration found: set 'kubeconfig: <file>'", none.Error, StringComparison.Ordinal);
         Assert.Contains("context 'prod' is not in", badContext.Error, StringComparison.Ordinal);
         Assert.Contains("contexts there: test", badContext.Error, StringComparison.Ordinal);
         Assert.Contains("refused the credentials", refused.Error, StringComparison.Ordinal);
