@@ -51,7 +51,7 @@ public static class BuiltinActions
             [Req("webhook", ParameterType.String, "Incoming-webhook URL (a secret input)."), Opt("channel", ParameterType.String, "Channel override."), .. NotifyCommon]),
         Action("notify.teams", "Post to a Microsoft Teams incoming webhook.", false, "post to Teams: {text}", ["delivered", "status"],
             [Req("webhook", ParameterType.String, "Incoming-webhook URL (a secret input)."), Opt("title", ParameterType.String, "Card title."), .. NotifyCommon]),
-        Action("notify.webhook", "POST a JSON payload to a webhook.", false, "POST {url}: {text}", ["delivered", "status"],
+        Action("notify.webhook", "POST a JSON payload to a webhook.", false, "POST {url}: {text}", ["delivered", "status", "body", "json"],
             [Req("url", ParameterType.String, "Webhook URL."), Opt("headers", ParameterType.Map, "Request headers."), Opt("json", ParameterType.Any, "Payload instead of {text}."), .. NotifyCommon]),
         Action("notify.pagerduty", "Trigger, acknowledge or resolve a PagerDuty incident (Events API v2).", false, "PagerDuty event: {summary}", ["dedup_key", "delivered", "status"],
             Req("routing_key", ParameterType.String, "Integration routing key (a secret input)."),

@@ -100,6 +100,33 @@ public sealed class HttpAndNotifyTests
     }
 
     [Fact]
+    public async Task A_webhook_gets_its_headers_and_its_response_comes_back_as_outputs()
+    {
+        await using var server = await LoopbackServer.StartAsync((c, _) =>
+        {
+            c.Response.StatusCode = 202;
+            c.Response.ContentType = "application/json";
+            return c.Response.WriteAsync("""{"result":"Request will be processed","requestId":"43a2"}""");
+        });
+        using var ctx = new ActionContext();
+
+        var outcome = await Action("notify.webhook").ExecuteAsync(ctx.Invocation("notify.webhook", new Dictionary<string, object?>
+        {
+            ["url"] = server.Url + "/v2/alerts",
+            ["headers"] = new Dictionary<string, object?> { ["Authorization"] = "GenieKey k3y" } as IReadOnlyDictionary<string, object?>,
+            ["json"] = new Dictionary<string, object?> { ["message"] = "api down" } as IReadOnlyDictionary<string, object?>,
+        }), CancellationToken.None);
+
+        var succeeded = Assert.IsType<Succeeded>(outcome);
+        AssertDeclared("notify.webhook", outcome);
+        Assert.Equal(202L, succeeded.Outputs["status"]);
+        Assert.Equal("43a2", Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(succeeded.Outputs["json"])["requestId"]);
+        Assert.Contains("Request will be processed", (string)succeeded.Outputs["body"]!, StringComparison.Ordinal);
+        Assert.Equal("GenieKey k3y", Assert.Single(server.Requests).Headers.Authorization.ToString());
+        Assert.Equal("""{"message":"api down"}""", server.Requests.Single().Body);
+    }
+
+    [Fact]
     public async Task A_notification_endpoint_that_hangs_is_retried_and_never_fails_the_step()
     {
         await using var server = await LoopbackServer.StartAsync((c, _) => Task.Delay(TimeSpan.FromSeconds(5), c.RequestAborted));

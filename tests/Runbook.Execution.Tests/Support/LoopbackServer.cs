@@ -29,7 +29,9 @@ internal sealed class LoopbackServer : IAsyncDisposable
         {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
-            server.Requests.Enqueue((context.Request.Method, context.Request.Path + context.Request.QueryString, body, context.Request.Headers));
+            // A copy: Kestrel reuses the request's header collection once the response is done.
+            var headers = new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase));
+            server.Requests.Enqueue((context.Request.Method, context.Request.Path + context.Request.QueryString, body, headers));
             await respond(context, Interlocked.Increment(ref count));
         });
         await app.StartAsync();

@@ -13,15 +13,20 @@ internal static class NotificationSender
     public const int Attempts = 3;
 
     public static async Task<StepOutcome> SendAsync(StepInvocation invocation, string channel, string url, string payload, CancellationToken cancellationToken,
-        Func<string, IReadOnlyDictionary<string, object?>>? readResponse = null)
+        Func<string, IReadOnlyDictionary<string, object?>>? readResponse = null, IReadOnlyDictionary<string, object?>? headers = null)
     {
         string? problem = null;
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
             try
             {
-                using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-                using var response = await invocation.Context.Http.PostAsync(new Uri(url), content, cancellationToken).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(url)) { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+                foreach (var (name, value) in headers ?? new Dictionary<string, object?>())
+                {
+                    request.Headers.TryAddWithoutValidation(name, ExpressionValues.ToText(value));
+                }
+
+                using var response = await invocation.Context.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {

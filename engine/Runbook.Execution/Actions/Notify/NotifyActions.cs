@@ -55,15 +55,37 @@ internal sealed class TeamsNotifyAction : IStepAction
     }
 }
 
-/// <summary>notify.webhook: POST <c>{"text": …}</c>, or the given json, to any endpoint.</summary>
+/// <summary>
+/// notify.webhook: POST <c>{"text": …}</c>, or the given json, with the given headers, to any endpoint (Opsgenie,
+/// a status page, a chat bridge); outputs the response body, and its JSON when it is JSON.
+/// </summary>
 internal sealed class WebhookNotifyAction : IStepAction
 {
+    private const int BodyLimit = 64 * 1024;
+
     public string Name => "notify.webhook";
 
     public ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
         var payload = invocation.Get("json") is { } json ? Values.ToJson(json) : Values.ToJson(new Dictionary<string, object?> { ["text"] = NotificationSender.Text(invocation) });
-        return new(NotificationSender.SendAsync(invocation, "webhook", invocation.GetString("url") ?? string.Empty, payload, cancellationToken));
+        return new(NotificationSender.SendAsync(invocation, "webhook", invocation.GetString("url") ?? string.Empty, payload, cancellationToken,
+            Response, invocation.Get("headers") as IReadOnlyDictionary<string, object?>));
+    }
+
+    private static IReadOnlyDictionary<string, object?> Response(string body)
+    {
+        object? parsed = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            parsed = Values.FromJson(doc.RootElement);
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the text is all there is.
+        }
+
+        return new Dictionary<string, object?> { ["body"] = body.Length > BodyLimit ? body[..BodyLimit] : body, ["json"] = parsed };
     }
 }
 
