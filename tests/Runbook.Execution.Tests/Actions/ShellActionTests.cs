@@ -48,7 +48,7 @@ public sealed class ShellActionTests
         using var ctx = new ActionContext();
         using var cancel = new CancellationTokenSource();
         var pids = Path.GetTempFileName();
-        var run = new ShellAction().ExecuteAsync(Script(ctx, $"""
+        var run = new ShellAction(gracePeriod: TimeSpan.FromMilliseconds(300)).ExecuteAsync(Script(ctx, $"""
             trap '' INT
             sleep 300 & echo $! >> {pids}
             bash -c 'trap "" INT; sleep 300' & echo $! >> {pids}
@@ -60,7 +60,6 @@ public sealed class ShellActionTests
             await Task.Delay(20);
         }
 
-        ShellAction.GracePeriod = TimeSpan.FromMilliseconds(300);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 

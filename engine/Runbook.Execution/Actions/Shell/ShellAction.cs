@@ -8,12 +8,12 @@ namespace Runbook.Execution.Actions.Shell;
 /// that cancelling the step interrupts, then kills, everything it started. Lines stream as they come.
 /// Outputs: stdout, stderr, exit_code, and every <c>name=value</c> the script writes to <c>$RUNBOOK_OUTPUT</c>.
 /// </summary>
-internal sealed class ShellAction : IStepAction
+/// <param name="gracePeriod">How long a step has after Ctrl-C (SIGINT) before its processes are killed (default 5 s).</param>
+internal sealed class ShellAction(TimeSpan? gracePeriod = null) : IStepAction
 {
     private const int CaptureLimit = 1024 * 1024;
 
-    /// <summary>How long a step has after Ctrl-C (SIGINT) before its processes are killed.</summary>
-    public static TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _gracePeriod = gracePeriod ?? TimeSpan.FromSeconds(5);
 
     public string Name => "run";
 
@@ -52,7 +52,7 @@ internal sealed class ShellAction : IStepAction
 
             var running = command.ExecuteAsync(CancellationToken.None);
             var group = running.ProcessId; // setsid makes the shell the leader of its own group
-            using (cancellationToken.Register(() => _ = StopAsync(group, running.Task)))
+            using (cancellationToken.Register(() => _ = StopAsync(group, running.Task, invocation.Context.Time)))
             {
                 var result = await running.ConfigureAwait(false);
                 var outputs = new Dictionary<string, object?>(StepOutputsFile.Read(outputFile), StringComparer.Ordinal)
@@ -96,10 +96,10 @@ internal sealed class ShellAction : IStepAction
     };
 
     /// <summary>Two-stage stop: SIGINT to the group, then SIGKILL if anything is left after the grace period.</summary>
-    private static async Task StopAsync(int group, Task finished)
+    private async Task StopAsync(int group, Task finished, TimeProvider time)
     {
         ProcessGroup.Interrupt(group);
-        await Task.WhenAny(finished, Task.Delay(GracePeriod)).ConfigureAwait(false);
+        await Task.WhenAny(finished, Task.Delay(_gracePeriod, time)).ConfigureAwait(false);
         if (ProcessGroup.IsAlive(group))
         {
             ProcessGroup.KillAll(group);
