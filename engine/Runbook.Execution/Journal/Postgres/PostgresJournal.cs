@@ -75,8 +75,8 @@ internal sealed class PostgresJournal : IJournal
             INSERT INTO runs (run_id, playbook, provider, initiator, dry_run, status, started_at, updated_at, last_seq)
             VALUES (@run, @playbook, @provider, @initiator, @dry, 'running', @at, @at, 0)
             ON CONFLICT (run_id) DO NOTHING
-            """, cancellationToken, ("run", runId), ("playbook", Text(root, "playbook")), ("provider", Text(root, "provider")),
-            ("initiator", Text(root, "initiator")), ("dry", root.TryGetProperty("dry_run", out var dry) && dry.ValueKind == JsonValueKind.True ? 1 : 0),
+            """, cancellationToken, ("run", runId), ("playbook", JournalRows.Text(root, "playbook")), ("provider", JournalRows.Text(root, "provider")),
+            ("initiator", JournalRows.Text(root, "initiator")), ("dry", JournalRows.DryRun(root)),
             ("at", time)).ConfigureAwait(false);
         var seq = Convert.ToInt64(await Scalar(connection, transaction, "SELECT last_seq FROM runs WHERE run_id = @run FOR UPDATE", cancellationToken, ("run", runId))
             .ConfigureAwait(false), CultureInfo.InvariantCulture) + 1;
@@ -193,28 +193,14 @@ internal sealed class PostgresJournal : IJournal
     private async Task<IReadOnlyList<Lease>> LeasesAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = _source.CreateCommand($"SELECT target, run_id, expires_at FROM leases {where}");
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var leases = new List<Lease>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            leases.Add(new Lease(reader.GetString(0), reader.GetString(1), JournalSchema.ParseTime(reader.GetString(2))));
-        }
-
-        return leases;
+        JournalRows.Bind(command, parameters);
+        return await JournalRows.ReadLeasesAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
+        JournalRows.Bind(command, parameters);
 
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -222,16 +208,10 @@ internal sealed class PostgresJournal : IJournal
     private static async Task<object?> Scalar(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
+        JournalRows.Bind(command, parameters);
 
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static string Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
 
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 }

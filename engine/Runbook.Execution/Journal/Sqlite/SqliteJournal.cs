@@ -83,10 +83,10 @@ internal sealed class SqliteJournal : IJournal
                     VALUES ($run, $playbook, $provider, $initiator, $dry, 'running', $at, $at, 0)
                     """, transaction);
                 insert.Parameters.AddWithValue("$run", runId);
-                insert.Parameters.AddWithValue("$playbook", Text(root, "playbook"));
-                insert.Parameters.AddWithValue("$provider", Text(root, "provider"));
-                insert.Parameters.AddWithValue("$initiator", Text(root, "initiator"));
-                insert.Parameters.AddWithValue("$dry", root.TryGetProperty("dry_run", out var dry) && dry.ValueKind == JsonValueKind.True ? 1 : 0);
+                insert.Parameters.AddWithValue("$playbook", JournalRows.Text(root, "playbook"));
+                insert.Parameters.AddWithValue("$provider", JournalRows.Text(root, "provider"));
+                insert.Parameters.AddWithValue("$initiator", JournalRows.Text(root, "initiator"));
+                insert.Parameters.AddWithValue("$dry", JournalRows.DryRun(root));
                 insert.Parameters.AddWithValue("$at", JournalSchema.Time(at));
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -289,19 +289,8 @@ internal sealed class SqliteJournal : IJournal
     private async Task<IReadOnlyList<Lease>> LeasesAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = Command($"SELECT target, run_id, expires_at FROM leases {where}");
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var leases = new List<Lease>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            leases.Add(new Lease(reader.GetString(0), reader.GetString(1), JournalSchema.ParseTime(reader.GetString(2))));
-        }
-
-        return leases;
+        JournalRows.Bind(command, parameters);
+        return await JournalRows.ReadLeasesAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     private SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
@@ -321,17 +310,11 @@ internal sealed class SqliteJournal : IJournal
     private async Task<object?> ScalarAsync(string sql, SqliteTransaction transaction, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = Command(sql, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
+        JournalRows.Bind(command, parameters);
 
         var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return result is DBNull ? null : result;
     }
-
-    private static string Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
 
     public async ValueTask DisposeAsync()
     {
