@@ -282,6 +282,15 @@ public static class ExpressionChecker
                 or ScriptBinaryOperator.Modulus or ScriptBinaryOperator.Power;
             foreach (var (side, other) in new[] { (binary.Left, binary.Right), (binary.Right, binary.Left) })
             {
+                if (comparison && StatusOf(side) is { } step && other is ScriptLiteral { Value: string status } named && !StepStatuses.Contains(status))
+                {
+                    // 'failed' and 'succeeded' are the usual slips (the journal's words); match on the stem.
+                    var stem = status.Length >= 4 ? StepStatuses.FirstOrDefault(s => s.StartsWith(status[..4], StringComparison.OrdinalIgnoreCase)) : null;
+                    Report(Descriptors.TypeMismatch, SpanOf(named), $"steps.{step}.status is never '{status}': it is {string.Join(", ", StepStatuses)}",
+                        stem is null ? $"compare with one of those{Suggestions.DidYouMean(status, StepStatuses)}" : $"compare with '{stem}'");
+                    return;
+                }
+
                 if (InputOf(side) is not { } input)
                 {
                     continue;
@@ -318,6 +327,12 @@ public static class ExpressionChecker
                 }
             }
         }
+
+        /// <summary>What <c>steps.X.status</c> can be, as the executor sets it.</summary>
+        private static readonly string[] StepStatuses = ["success", "failure", "skipped", "pending"];
+
+        private string? StatusOf(ScriptExpression? node) =>
+            node is ScriptMemberExpression member && Segments(member) is [{ Name: "steps" }, { } id, { Name: "status" }] ? id.Name : null;
 
         private InputDefinition? InputOf(ScriptExpression? node) =>
             node is ScriptMemberExpression member && Segments(member) is [{ Name: "inputs" }, var name]

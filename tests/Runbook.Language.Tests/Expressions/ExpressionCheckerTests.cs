@@ -118,6 +118,30 @@ public sealed class ExpressionCheckerTests
     }
 
     [Fact]
+    public void A_step_status_compared_with_a_value_it_never_has_is_reported_with_the_right_word()
+    {
+        var diagnostics = Check("""
+              gather:
+                - id: a
+                  run: echo 1
+                  mutates: false
+                - id: b
+                  if: ${{ steps.a.status == 'failed' }}
+                  run: echo 2
+                  mutates: false
+                - id: c
+                  if: ${{ 'succeeded' != steps.a.status || steps.a.status == 'skipped' }}
+                  run: echo 3
+                  mutates: false
+            """);
+
+        Assert.Equal(["RB0208", "RB0208"], diagnostics.Select(d => d.Code));
+        Assert.Contains("steps.a.status is never 'failed': it is success, failure, skipped, pending", diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Equal("compare with 'failure'", diagnostics[0].Fix);
+        Assert.Equal("compare with 'success'", diagnostics[1].Fix);
+    }
+
+    [Fact]
     public void Pipes_builtins_and_github_functions_are_accepted_and_go_templates_pass_through()
     {
         var diagnostics = Check("""
