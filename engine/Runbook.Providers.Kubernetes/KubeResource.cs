@@ -1,3 +1,5 @@
+using Runbook.Execution.Providers;
+
 namespace Runbook.Providers.Kubernetes;
 
 /// <summary>A kind of object the kubernetes.* actions can read, named as kubectl names it (plural, singular, short name).</summary>
@@ -31,13 +33,13 @@ internal sealed record KubeResource(string Plural, string Kind, string GroupVers
     {
         if (name.Trim().ToLowerInvariant() is "secret" or "secrets")
         {
-            throw new Execution.Providers.ProviderException(Execution.Providers.ProviderErrorKind.Failed,
+            throw new ProviderException(ProviderErrorKind.Failed,
                 "runbook does not read secrets: their values would be written to the journal and the run's output");
         }
 
         var key = name.Trim().ToLowerInvariant();
         return Known.FirstOrDefault(r => r.Plural == key || r.Kind.Equals(key, StringComparison.OrdinalIgnoreCase) || r.ShortNames.Contains(key))
-            ?? throw new Execution.Providers.ProviderException(Execution.Providers.ProviderErrorKind.Failed,
+            ?? throw new ProviderException(ProviderErrorKind.Failed,
                 $"unknown kind '{name}'; known: {string.Join(", ", Known.Select(r => r.Plural))}");
     }
 
