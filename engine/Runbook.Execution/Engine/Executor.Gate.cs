@@ -58,8 +58,9 @@ public sealed partial class Executor
             switch (ApprovalPolicy.Evaluate(gate, State.DecisionsFor(step.Id), Initiator, hash, _services.Directory))
             {
                 case GateState.Approved:
-                    Emit(new ApprovalEvent(_runId, Now, step.Id, "approved",
-                        string.Join(", ", State.DecisionsFor(step.Id).Where(d => d.Decision == "approved").Select(d => d.By).Distinct())));
+                    // Each decision was reported as it came ("approved"); this is the gate opening once enough have.
+                    Emit(new ApprovalEvent(_runId, Now, step.Id, "passed",
+                        "approved by " + string.Join(", ", State.DecisionsFor(step.Id).Where(d => d.Decision == "approved").Select(d => d.By).Distinct())));
                     return null;
                 case GateState.Denied:
                     var decision = State.DecisionsFor(step.Id).Last(d => d.Decision is "denied" or "expired");

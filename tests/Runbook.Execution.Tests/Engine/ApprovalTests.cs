@@ -63,6 +63,8 @@ public sealed class ApprovalTests
         Assert.Equal(RunStatus.AwaitingApproval, stillPausedTwice.Status);
         Assert.Equal(RunStatus.Succeeded, done.Status);
         Assert.Single(request.Calls);
+        var opened = Assert.Single(harness.Observer.Events.OfType<ApprovalEvent>(), e => e.State == "passed");
+        Assert.Equal("approved by bob, carol", opened.Detail);
     }
 
     [Fact]
