@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Runbook.Language.Expressions;
 
 namespace Runbook.Execution.Engine;
 
@@ -33,10 +34,10 @@ public sealed record StepState(
     /// <summary>The status as expressions see it: success, failure, skipped, or pending.</summary>
     public string ExpressionStatus => Status switch
     {
-        StepStatus.Succeeded => "success",
-        StepStatus.Failed => "failure",
-        StepStatus.Skipped => "skipped",
-        _ => "pending",
+        StepStatus.Succeeded => StepStatusNames.Success,
+        StepStatus.Failed => StepStatusNames.Failure,
+        StepStatus.Skipped => StepStatusNames.Skipped,
+        _ => StepStatusNames.Pending,
     };
 }
 

@@ -282,12 +282,12 @@ public static class ExpressionChecker
                 or ScriptBinaryOperator.Modulus or ScriptBinaryOperator.Power;
             foreach (var (side, other) in new[] { (binary.Left, binary.Right), (binary.Right, binary.Left) })
             {
-                if (comparison && StatusOf(side) is { } step && other is ScriptLiteral { Value: string status } named && !StepStatuses.Contains(status))
+                if (comparison && StatusOf(side) is { } step && other is ScriptLiteral { Value: string status } named && !StepStatusNames.All.Contains(status))
                 {
                     // 'failed' and 'succeeded' are the usual slips (the journal's words); match on the stem.
-                    var stem = status.Length >= 4 ? StepStatuses.FirstOrDefault(s => s.StartsWith(status[..4], StringComparison.OrdinalIgnoreCase)) : null;
-                    Report(Descriptors.TypeMismatch, SpanOf(named), $"steps.{step}.status is never '{status}': it is {string.Join(", ", StepStatuses)}",
-                        stem is null ? $"compare with one of those{Suggestions.DidYouMean(status, StepStatuses)}" : $"compare with '{stem}'");
+                    var stem = status.Length >= 4 ? StepStatusNames.All.FirstOrDefault(s => s.StartsWith(status[..4], StringComparison.OrdinalIgnoreCase)) : null;
+                    Report(Descriptors.TypeMismatch, SpanOf(named), $"steps.{step}.status is never '{status}': it is {string.Join(", ", StepStatusNames.All)}",
+                        stem is null ? $"compare with one of those{Suggestions.DidYouMean(status, StepStatusNames.All)}" : $"compare with '{stem}'");
                     return;
                 }
 
@@ -327,9 +327,6 @@ public static class ExpressionChecker
                 }
             }
         }
-
-        /// <summary>What <c>steps.X.status</c> can be, as the executor sets it.</summary>
-        private static readonly string[] StepStatuses = ["success", "failure", "skipped", "pending"];
 
         private string? StatusOf(ScriptExpression? node) =>
             node is ScriptMemberExpression member && Segments(member) is [{ Name: "steps" }, { } id, { Name: "status" }] ? id.Name : null;
