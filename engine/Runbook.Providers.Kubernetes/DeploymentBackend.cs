@@ -76,9 +76,9 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     }
 
     public Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken) =>
-        RetryOnConflictAsync(service, () => api.CallAsync($"deployment '{service}'", (k, ns) =>
+        RetryOnConflictAsync(service, async () => await api.CallAsync($"deployment '{service}'", (k, ns) =>
             k.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch(Json(new JsonObject { ["spec"] = new JsonObject { ["replicas"] = replicas } }), V1Patch.PatchType.MergePatch),
-                service, ns, cancellationToken: cancellationToken), cancellationToken), cancellationToken);
+                service, ns, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false), cancellationToken);
 
     public async Task RestartAsync(string service, CancellationToken cancellationToken)
     {
@@ -89,9 +89,12 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
             ["spec"] = new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [RestartedAtAnnotation] = at } } } },
         });
         V1Deployment? written = null;
-        await RetryOnConflictAsync(service, async () => written = await api.CallAsync($"deployment '{service}'", (k, ns) =>
-            k.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), service, ns, cancellationToken: cancellationToken),
-            cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await RetryOnConflictAsync(service, async () =>
+        {
+            written = await api.CallAsync($"deployment '{service}'", (k, ns) =>
+                k.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), service, ns, cancellationToken: cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         await ObservedAsync(service, written?.Metadata.Generation, cancellationToken).ConfigureAwait(false);
     }
 
@@ -136,8 +139,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
 
     public async Task WaitForChangeAsync(string service, TimeSpan atMost, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var ns = api.Namespace;
-        var path = $"apis/apps/v1/namespaces/{Uri.EscapeDataString(ns)}/deployments?fieldSelector={Uri.EscapeDataString("metadata.name=" + service)}";
+        var path = $"{KubeResource.Find("deployments").ListPath(api.Namespace)}?fieldSelector={Uri.EscapeDataString("metadata.name=" + service)}";
         await api.WatchNextAsync(path, _lastSeen.GetValueOrDefault(service), atMost, $"deployment '{service}'", cancellationToken).ConfigureAwait(false);
     }
 
@@ -216,8 +218,6 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
         }
     }
 
-    private static Task RetryOnConflictAsync<T>(string service, Func<Task<T>> write, CancellationToken cancellationToken) =>
-        RetryOnConflictAsync(service, async () => { await write().ConfigureAwait(false); }, cancellationToken);
 
     /// <summary>The deployment's pods (by its selector), by name.</summary>
     private async Task<IReadOnlyList<V1Pod>> PodsAsync(V1Deployment deployment, CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ internal sealed class KubeApi(ProviderSettings settings) : IDisposable
     private ClusterConnection Connection => _connection.Value;
 
     /// <summary>A typed call; <paramref name="what"/> names the object for messages ("deployment 'web'").</summary>
-    public async Task<T> CallAsync<T>(string what, Func<IKubernetes, string, Task<T>> call, CancellationToken cancellationToken)
+    public async Task<T> CallAsync<T>(string what, Func<k8s.Kubernetes, string, Task<T>> call, CancellationToken cancellationToken)
     {
         var connection = Connection;
         try

@@ -20,7 +20,7 @@ internal sealed class KubernetesExecAction(KubeApi api, DeploymentBackend deploy
             var (pod, container) = await deployments.ExecTargetAsync(service, cancellationToken).ConfigureAwait(false);
             invocation.Log.Line(LogStream.Info, $"exec in pod/{pod} ({container})");
             string stdout = string.Empty, stderr = string.Empty;
-            var exitCode = await api.CallAsync($"pod '{pod}'", (k, ns) => ((k8s.Kubernetes)k).NamespacedPodExecAsync(pod, ns, container, command, tty: false,
+            var exitCode = await api.CallAsync($"pod '{pod}'", (k, ns) => k.NamespacedPodExecAsync(pod, ns, container, command, tty: false,
                 async (stdin, output, error) =>
                 {
                     await stdin.DisposeAsync().ConfigureAwait(false);
