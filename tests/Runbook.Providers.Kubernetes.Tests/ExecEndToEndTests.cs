@@ -49,8 +49,7 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
     [MemberData(nameof(Targets))]
     public async Task Dry_run_changes_nothing_then_scale_wait_and_a_failure_roll_back_and_the_journal_shows_the_previous_replicas(string target)
     {
-        var cluster = Cluster.Fresh(fixture.Server);
-        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 2);
+        var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 2);
         var folder = cluster.Files.Directory;
         File.WriteAllText(Path.Combine(folder, "playbook.yaml"), ProviderPlaybooks.ScaleThenFail);
         File.WriteAllText(Path.Combine(folder, "runbook.yaml"), $"""
@@ -84,8 +83,7 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
     [MemberData(nameof(Targets))]
     public async Task KUBECONFIG_with_several_files_is_read_when_no_kubeconfig_is_configured(string target)
     {
-        var cluster = Cluster.Fresh(fixture.Server);
-        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 1);
+        var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 1);
         var folder = cluster.Files.Directory;
         File.WriteAllText(Path.Combine(folder, "describe.yaml"), Describe);
         File.WriteAllText(Path.Combine(folder, "runbook.yaml"), "environments:\n  dev:\n    provider: kubernetes\n");
@@ -101,8 +99,7 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
     [MemberData(nameof(Targets))]
     public async Task Inside_a_pod_the_service_account_is_used(string target)
     {
-        var cluster = Cluster.Fresh(fixture.Server);
-        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 1);
+        var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 1);
         var token = Guid.NewGuid().ToString("N");
         cluster.Server.AddToken(token, "system:serviceaccount:" + cluster.Namespace + ":runbook");
         var folder = cluster.Files.Directory;
@@ -126,8 +123,7 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
     [MemberData(nameof(Targets))]
     public async Task The_librarys_kubernetes_playbook_runs_its_kubectl_procedures_end_to_end(string target)
     {
-        var cluster = Cluster.Fresh(fixture.Server);
-        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "api", "api:7", 2);
+        var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "api", "api:7", 2);
         var folder = cluster.Files.Directory;
         File.WriteAllText(Path.Combine(folder, "runbook.yaml"), $"environments:\n  prod:\n    provider: kubernetes\n    kubeconfig: {cluster.Kubeconfig()}\n");
         var playbook = Path.Combine(RepoRoot(), "playbooks", "kubernetes-api-recovery.yaml");

@@ -12,12 +12,12 @@ namespace Runbook.Providers.Kubernetes.Tests.ApiServer;
 /// <summary>The HTTP side: authentication, authorization, discovery, and the verbs on each resource.</summary>
 public sealed partial class KubeApiServer
 {
-    private static readonly Dictionary<string, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources)> Resources = new()
+    private static readonly Dictionary<string, ServedResource> Resources = new()
     {
-        ["deployments"] = ("apps", "v1", "Deployment", ["deploy"], ["scale", "status"]),
-        ["replicasets"] = ("apps", "v1", "ReplicaSet", ["rs"], ["scale", "status"]),
-        ["pods"] = (string.Empty, "v1", "Pod", ["po"], ["log", "exec", "status"]),
-        ["events"] = (string.Empty, "v1", "Event", ["ev"], []),
+        ["deployments"] = new("apps", "Deployment", ["deploy"], ["scale", "status"]),
+        ["replicasets"] = new("apps", "ReplicaSet", ["rs"], ["scale", "status"]),
+        ["pods"] = new(string.Empty, "Pod", ["po"], ["log", "exec", "status"]),
+        ["events"] = new(string.Empty, "Event", ["ev"], []),
     };
 
     [GeneratedRegex("^/(?:api/v1|apis/apps/v1)(?:/namespaces/(?<ns>[^/]+))?/(?<resource>[a-z]+)(?:/(?<name>[^/]+))?(?:/(?<sub>[a-z]+))?$")]
@@ -177,7 +177,7 @@ public sealed partial class KubeApiServer
         };
     }
 
-    private async Task ListAsync(HttpContext context, string resource, string? ns, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    private async Task ListAsync(HttpContext context, string resource, string? ns, ServedResource info)
     {
         var version = _store.Version;
         var items = _store.List(resource, ns).Where(o => Selects(context.Request, o)).ToList();
@@ -190,15 +190,15 @@ public sealed partial class KubeApiServer
         await JsonAsync(context, 200, new JsonObject
         {
             ["kind"] = info.Kind + "List",
-            ["apiVersion"] = info.Group.Length == 0 ? "v1" : $"{info.Group}/v1",
+            ["apiVersion"] = info.ApiVersion,
             ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) },
             ["items"] = new JsonArray([.. items.Select(WithTypeMeta(info))]),
         });
     }
 
-    private static Func<JsonObject, JsonNode> WithTypeMeta((string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info) => o =>
+    private static Func<JsonObject, JsonNode> WithTypeMeta(ServedResource info) => o =>
     {
-        o["apiVersion"] = info.Group.Length == 0 ? "v1" : $"{info.Group}/v1";
+        o["apiVersion"] = info.ApiVersion;
         o["kind"] = info.Kind;
         return o;
     };
@@ -261,7 +261,7 @@ public sealed partial class KubeApiServer
         await context.Response.Body.FlushAsync(cancellationToken);
     }
 
-    private async Task GetAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    private async Task GetAsync(HttpContext context, string resource, string ns, string name, ServedResource info)
     {
         if (_store.Get(resource, ns, name) is not { } o)
         {
@@ -274,7 +274,7 @@ public sealed partial class KubeApiServer
             : WithTypeMeta(info)(o));
     }
 
-    private async Task CreateAsync(HttpContext context, string resource, string ns, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    private async Task CreateAsync(HttpContext context, string resource, string ns, ServedResource info)
     {
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
         var meta = body["metadata"]!.AsObject();
@@ -292,7 +292,7 @@ public sealed partial class KubeApiServer
     }
 
     /// <summary>PUT or PATCH: optimistic concurrency on metadata.resourceVersion, generation bumped only when the spec changes, status kept.</summary>
-    private async Task WriteAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info, string verb)
+    private async Task WriteAsync(HttpContext context, string resource, string ns, string name, ServedResource info, string verb)
     {
         if (_store.Get(resource, ns, name) is not { } current)
         {
@@ -314,7 +314,7 @@ public sealed partial class KubeApiServer
 
     /// <summary>Stores a write, or answers 409 and returns null.</summary>
     private async Task<JsonObject?> CommitAsync(HttpContext context, string resource, string ns, string name,
-        (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info, JsonObject current, JsonObject next)
+        ServedResource info, JsonObject current, JsonObject next)
     {
         var currentVersion = current["metadata"]!["resourceVersion"]!.GetValue<string>();
         var givenVersion = next["metadata"]?["resourceVersion"]?.GetValue<string>();
@@ -380,7 +380,7 @@ public sealed partial class KubeApiServer
         return null;
     }
 
-    private async Task DeleteAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info)
+    private async Task DeleteAsync(HttpContext context, string resource, string ns, string name, ServedResource info)
     {
         if (!_store.Delete(resource, ns, name))
         {
@@ -392,7 +392,7 @@ public sealed partial class KubeApiServer
     }
 
     /// <summary>The /scale subresource: an autoscaling/v1 Scale read from and written to the object's spec.replicas.</summary>
-    private async Task ScaleAsync(HttpContext context, string resource, string ns, string name, (string Group, string Version, string Kind, string[] ShortNames, string[] Subresources) info, string verb)
+    private async Task ScaleAsync(HttpContext context, string resource, string ns, string name, ServedResource info, string verb)
     {
         if (_store.Get(resource, ns, name) is not { } current)
         {
@@ -583,4 +583,10 @@ public sealed partial class KubeApiServer
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString());
     }
+}
+
+/// <summary>A resource the test server serves: its API group (empty for core), kind, short names and subresources.</summary>
+internal sealed record ServedResource(string Group, string Kind, string[] ShortNames, string[] Subresources)
+{
+    public string ApiVersion => Group.Length == 0 ? "v1" : $"{Group}/v1";
 }

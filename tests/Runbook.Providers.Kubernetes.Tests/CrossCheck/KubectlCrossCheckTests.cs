@@ -107,8 +107,7 @@ public sealed class KubectlCrossCheckTests(ApiServerFixture fixture) : IClassFix
 
     private async Task<(Cluster Cluster, KubectlRun Kubectl)> SetUpAsync(string version)
     {
-        var cluster = Cluster.Fresh(fixture.Server);
-        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 2);
+        var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 2);
         Assert.True(await cluster.Server.WaitUntilAsync(s => s.Get(cluster.Namespace, "deployments", "web")!["status"]!["availableReplicas"]?.GetValue<int>() == 2, TimeSpan.FromSeconds(10)));
         var config = cluster.Kubeconfig();
         (int ExitCode, string Out, string Error) Run(params string[] args)

@@ -17,8 +17,7 @@ public sealed class PythonClientCrossCheckTests(ApiServerFixture fixture) : ICla
             return;
         }
 
-        var cluster = Cluster.Fresh(fixture.Server);
-        await cluster.Server.CreateDeploymentAsync(cluster.Namespace, "web", "web:1", 2);
+        var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 2);
         var start = new ProcessStartInfo(KubernetesTools.Python, [Path.Combine(AppContext.BaseDirectory, "CrossCheck", "python_client_check.py"), cluster.Kubeconfig(), cluster.Namespace])
         {
             RedirectStandardOutput = true,

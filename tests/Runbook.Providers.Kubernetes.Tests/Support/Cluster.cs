@@ -16,6 +16,14 @@ internal sealed class Cluster(KubeApiServer server, string ns)
 
     public static Cluster Fresh(KubeApiServer server) => new(server, ApiServerFixture.NewNamespace());
 
+    /// <summary>A fresh namespace holding one deployment (labels app=NAME, one container "app"), its ReplicaSet made.</summary>
+    public static async Task<Cluster> WithDeploymentAsync(KubeApiServer server, string name, string image, int replicas)
+    {
+        var cluster = Fresh(server);
+        await server.CreateDeploymentAsync(cluster.Namespace, name, image, replicas);
+        return cluster;
+    }
+
     /// <summary>A kubeconfig for <paramref name="user"/> (a client certificate), with this namespace as the context's.</summary>
     public string Kubeconfig(string user = "alice") => Files.ClientCertificate(Server, user, Namespace, fileName: $"{user}.config");
 
