@@ -45,7 +45,7 @@ internal sealed class KubernetesGetAction(KubeApi api) : IStepAction
         }
         catch (ProviderException ex)
         {
-            return StepOutcome.Failure(ex.Message, retryable: ex.Kind is ProviderErrorKind.Unavailable or ProviderErrorKind.Conflict);
+            return StepOutcome.Failure(ex.Message, retryable: ex.Retryable);
         }
     }
 }
@@ -96,7 +96,7 @@ internal sealed class KubernetesEventsAction(KubeApi api) : IStepAction
         }
         catch (ProviderException ex)
         {
-            return StepOutcome.Failure(ex.Message, retryable: ex.Kind is ProviderErrorKind.Unavailable);
+            return StepOutcome.Failure(ex.Message, retryable: ex.Retryable);
         }
     }
 

@@ -46,7 +46,7 @@ internal sealed class KubernetesExecAction(KubeApi api, DeploymentBackend deploy
         }
         catch (ProviderException ex)
         {
-            return StepOutcome.Failure(ex.Message, retryable: ex.Kind is ProviderErrorKind.Unavailable);
+            return StepOutcome.Failure(ex.Message, retryable: ex.Retryable);
         }
     }
 }

@@ -68,4 +68,7 @@ public enum ProviderErrorKind
 public sealed class ProviderException(ProviderErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
 {
     public ProviderErrorKind Kind { get; } = kind;
+
+    /// <summary>Worth another attempt under the step's retry policy: the platform was unreachable or busy, or the object changed meanwhile.</summary>
+    public bool Retryable => Kind is ProviderErrorKind.Conflict or ProviderErrorKind.Unavailable;
 }

@@ -57,7 +57,7 @@ public static class ServiceStepActions
             }
             catch (ProviderException ex)
             {
-                return StepOutcome.Failure(ex.Message, retryable: ex.Kind is ProviderErrorKind.Conflict or ProviderErrorKind.Unavailable);
+                return StepOutcome.Failure(ex.Message, retryable: ex.Retryable);
             }
         }
 
