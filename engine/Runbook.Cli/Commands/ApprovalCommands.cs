@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Runbook.Cli.Configuration;
 using Runbook.Cli.Execution;
 using Runbook.Execution.Approvals;
 using Runbook.Execution.Engine;
@@ -47,7 +46,7 @@ internal static class ApprovalCommands
 
             var loaded = run.LoadPlaybook(console);
             var gate = ApprovalPolicy.GateOf(loaded.Playbook!.FindStep(stepId)!)!;
-            var directory = new ApproverDirectory(RunbookConfig.Load(parse.GetValue(config), console.WorkingDirectory).Groups);
+            var directory = run.Approvers(parse.GetValue(config), console);
             var state = ApprovalPolicy.Evaluate(gate, run.State.DecisionsFor(stepId), run.State.Initiator, pending.Hash, directory);
             if (state != GateState.Pending)
             {

@@ -19,7 +19,9 @@ internal static class HistoryCommands
         var since = new Option<string>("--since") { Description = "Only runs started within this long, e.g. 24h, 7d.", HelpName = "duration" };
         var limit = new Option<int>("--limit", "-n") { Description = "How many runs.", DefaultValueFactory = _ => 20 };
         var journal = Shared.Journal();
-        var command = new Command("history", "List runs, newest first, and the target locks held right now.") { playbook, status, provider, since, limit, journal };
+        var format = CommonOptions.Format("Output: text (a table), or json for scripts (schemas/history.schema.json).", "text", "json");
+        var command = new Command("history", "List runs, newest first, and the target locks held right now. A run whose engine died on this machine "
+            + "is settled first (marked interrupted, its locks released).") { playbook, status, provider, since, limit, journal, format };
         command.SetAction(async (parse, cancellationToken) =>
         {
             RunStatus? wanted = parse.GetValue(status) is { } s
@@ -29,8 +31,15 @@ internal static class HistoryCommands
                 ? Language.Model.Duration.TryParse(window, out var d) ? TimeProvider.System.GetUtcNow() - d.Value : throw new UsageException($"--since '{window}' is not a duration")
                 : null;
             await using var store = await RunSession.OpenJournalAsync(parse.GetValue(journal), cancellationToken).ConfigureAwait(false);
+            await RunSettlement.SettleDeadRunsAsync(store, cancellationToken).ConfigureAwait(false);
             var runs = await store.ListRunsAsync(new RunQuery(parse.GetValue(playbook), wanted, parse.GetValue(provider), from, parse.GetValue(limit)), cancellationToken).ConfigureAwait(false);
             var leases = await store.ListLeasesAsync(cancellationToken).ConfigureAwait(false);
+            if (parse.GetRequiredValue(format) == "json")
+            {
+                console.Out.Write(Rendering.HistoryDocument.Serialize(runs, leases));
+                return ExitCodes.Success;
+            }
+
             var text = new StringBuilder();
             text.Append(CultureInfo.InvariantCulture, $"{"RUN",-24} {"STARTED",-20} {"PLAYBOOK",-26} {"PROVIDER",-11} {"BY",-12} STATUS\n");
             foreach (var run in runs)

@@ -33,6 +33,13 @@ internal static class RunCommands
                 return ExitCodes.Invalid;
             }
 
+            if (run.LiveEngine is { } live)
+            {
+                console.Error.WriteLine($"runbook: run {run.RunId} is still running ({live}); two engines never drive one run. "
+                    + $"Stop it first (Ctrl-C in its terminal, or kill -INT {live.Pid}), then resume");
+                return ExitCodes.Invalid;
+            }
+
             var loaded = run.LoadPlaybook(console);
             var inputs = run.Inputs(loaded, console);
             if (inputs is null)
@@ -61,7 +68,8 @@ internal static class RunCommands
             using var http = new HttpClient();
             using var interrupts = new Interrupts(console.Error);
             var settings = RunSession.Settings(run.State, console.WorkingDirectory);
-            var (services, show) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings);
+            var (services, show) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings,
+                run.Approvers(parse.GetValue(config), console));
             foreach (var step in marked)
             {
                 await store.AppendAsync(run.RunId, JournalEventKind.StepSucceeded, step,
@@ -93,7 +101,10 @@ internal static class RunCommands
             var run = await RunLookup.FindAsync(store, parse.GetRequiredValue(runId), cancellationToken).ConfigureAwait(false);
             if (run.State.Status is RunStatus.Running)
             {
-                console.Error.WriteLine($"runbook: run {run.RunId} looks alive (no end in its journal); interrupt it first, or if it crashed, resume it");
+                console.Error.WriteLine(run.LiveEngine is { } live
+                    ? $"runbook: run {run.RunId} is still running ({live}); interrupt it first (Ctrl-C in its terminal, or kill -INT {live.Pid})"
+                    : $"runbook: run {run.RunId} looks alive (no end in its journal) and its engine ran where this machine cannot see it; "
+                        + "interrupt it there first, or if it crashed, resume it");
                 return ExitCodes.Invalid;
             }
 
@@ -107,7 +118,8 @@ internal static class RunCommands
             var options = new SessionOptions(parse.GetValue(journal), parse.GetValue(config), parse.GetRequiredValue(format), false);
             using var http = new HttpClient();
             var settings = RunSession.Settings(run.State, console.WorkingDirectory);
-            var (services, _) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings);
+            var (services, _) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings,
+                run.Approvers(parse.GetValue(config), console));
             var request = new RunRequest(loaded, run.State.Provider, inputs, Identity.Current, Settings: settings.Values, ServiceNames: settings.ServiceNames);
             var result = await Executor.RollbackAsync(services, request, run.State, cancellationToken).ConfigureAwait(false);
             return result.Status switch

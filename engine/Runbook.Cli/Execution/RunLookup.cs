@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Runbook.Cli.Commands;
 using Runbook.Cli.Composition;
+using Runbook.Cli.Configuration;
+using Runbook.Execution.Approvals;
 using Runbook.Execution.Engine;
 using Runbook.Execution.Journal;
 using Runbook.Language;
@@ -15,8 +17,13 @@ internal sealed record RunLookup(string RunId, IReadOnlyList<JournalEntry> Entri
         var runId = await journal.ResolveRunIdAsync(idOrPrefix, cancellationToken).ConfigureAwait(false)
             ?? throw new UsageException($"no run '{idOrPrefix}' in {journal.Location} (or the prefix matches several); see 'runbook history'");
         var entries = await journal.ReadAsync(runId, cancellationToken).ConfigureAwait(false);
+        // A run whose engine died outside a step is settled (interrupted, leases released) before anyone acts on it.
+        entries = await RunSettlement.SettleIfDeadAsync(journal, runId, entries, cancellationToken).ConfigureAwait(false) ?? entries;
         return new RunLookup(runId, entries, RunState.FromJournal(runId, entries));
     }
+
+    /// <summary>The engine process driving the run right now, when it is certainly alive on this machine.</summary>
+    public EngineProcess? LiveEngine => State.Status == RunStatus.Running && State.Engine is { } engine && engine.Check() == EngineLiveness.Alive ? engine : null;
 
     /// <summary>The run's playbook as it was: refuses when the file changed since the run started.</summary>
     public LoadedPlaybook LoadPlaybook(CliConsole console)
@@ -33,6 +40,32 @@ internal sealed record RunLookup(string RunId, IReadOnlyList<JournalEntry> Entri
 
         return loaded;
     }
+
+    /// <summary>
+    /// The approver groups the run's gates are judged by: those journaled when it started, whatever config this
+    /// command finds (a --config that differs is named, not used). A run journaled before groups were recorded
+    /// falls back to the config, and says so.
+    /// </summary>
+    public ApproverDirectory Approvers(string? configPath, CliConsole console)
+    {
+        if (State.ApproverGroups is { } journaled)
+        {
+            if (configPath is not null && !SameGroups(RunbookConfig.Load(configPath, console.WorkingDirectory).Groups, journaled))
+            {
+                console.Error.WriteLine($"runbook: note: run {RunId} keeps the approver groups it started with; the groups in {configPath} differ and are not used for its gates");
+            }
+
+            return new ApproverDirectory(journaled);
+        }
+
+        var config = RunbookConfig.Load(configPath, console.WorkingDirectory);
+        console.Error.WriteLine($"runbook: note: run {RunId} did not journal its approver groups (it predates that); using "
+            + (config.Path is { } path ? $"the groups of {path}" : "no approver groups (no runbook.yaml here; pass --config FILE)"));
+        return new ApproverDirectory(config.Groups);
+    }
+
+    private static bool SameGroups(ImmutableDictionary<string, ImmutableArray<string>> a, ImmutableDictionary<string, ImmutableArray<string>> b) =>
+        a.Count == b.Count && a.All(g => b.TryGetValue(g.Key, out var members) && members.SequenceEqual(g.Value, StringComparer.Ordinal));
 
     /// <summary>The run's inputs: as journaled, with secrets read again from their sources.</summary>
     public ImmutableDictionary<string, object?>? Inputs(LoadedPlaybook loaded, CliConsole console)

@@ -35,12 +35,14 @@ internal static class RunSession
 
     /// <summary>
     /// The executor's services for one command, and how to run it on screen: a live tree on a terminal,
-    /// plain lines otherwise, JSON events with --format json.
+    /// plain lines otherwise, JSON events with --format json. Approver groups come from the config unless
+    /// given (a journaled run's own, see <see cref="RunLookup.Approvers"/>).
     /// </summary>
     public static (ExecutorServices Services, Func<Func<Task<RunResult>>, Task<RunResult>> Show) Services(
-        IJournal journal, CliConsole console, SessionOptions options, SecretMasker masker, HttpClient http, StepGraph graph, ProviderSettings settings)
+        IJournal journal, CliConsole console, SessionOptions options, SecretMasker masker, HttpClient http, StepGraph graph, ProviderSettings settings,
+        ApproverDirectory? approvers = null)
     {
-        var config = RunbookConfig.Load(options.ConfigPath, console.WorkingDirectory);
+        approvers ??= new ApproverDirectory(RunbookConfig.Load(options.ConfigPath, console.WorkingDirectory).Groups);
         var tree = options.Interactive && options.Format == "text" ? new TerminalRunObserver(graph, AnsiConsole.Console) : null;
         IRunObserver observer = options.Format == "json" ? new JsonRunObserver(console.Out)
             : tree is not null ? tree
@@ -54,7 +56,7 @@ internal static class RunSession
             Actions(settings),
             observer,
             approvals,
-            new ApproverDirectory(config.Groups),
+            approvers,
             masker,
             TimeProvider.System,
             http,

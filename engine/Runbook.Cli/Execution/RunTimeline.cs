@@ -92,6 +92,7 @@ internal static class RunTimeline
             JournalEventKind.RollbackFinished => Get("complete") == "true" ? "complete" : "INCOMPLETE: a human must look",
             JournalEventKind.RunPaused => $"awaiting approval of {Get("awaiting")}",
             JournalEventKind.RunResumed => $"by {Get("resumed_by")}",
+            JournalEventKind.RunInterrupted => Get("reason") is { Length: > 0 } reason ? reason : Get("signal"),
             JournalEventKind.RunFinished => $"{Get("status")}: {Get("summary")}",
             _ => string.Empty,
         };

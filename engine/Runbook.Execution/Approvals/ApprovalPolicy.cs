@@ -33,6 +33,13 @@ public static class ApprovalPolicy
         return approvers >= gate.MinApprovals ? GateState.Approved : GateState.Pending;
     }
 
+    /// <summary>Why each approval on record does not count towards the gate, so a run that pauses again says so.</summary>
+    public static IEnumerable<string> Uncounted(ApprovalGate gate, IEnumerable<ApprovalDecision> decisions, string initiator, string hash, ApproverDirectory directory) =>
+        decisions.Where(d => d.Decision == "approved").Select(d =>
+            d.Hash != hash ? $"{d.By}'s approval was for a different rendering of the step (its arguments changed); approve again"
+            : CanApprove(gate, d.By, initiator, directory) is { } refusal ? $"{d.By}'s approval does not count: {refusal}"
+            : null).OfType<string>().Distinct(StringComparer.Ordinal);
+
     /// <summary>Null when <paramref name="person"/> may approve this gate; otherwise why not.</summary>
     public static string? CanApprove(ApprovalGate gate, string person, string initiator, ApproverDirectory directory)
     {

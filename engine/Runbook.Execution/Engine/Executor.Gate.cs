@@ -96,8 +96,11 @@ public sealed partial class Executor
                     await AppendAsync(JournalEventKind.RunPaused, null, new JsonData()
                         .Add("awaiting", step.Id)
                         .Add("commands", question.Commands.Cast<object?>().ToList()), CancellationToken.None).ConfigureAwait(false);
+                    var uncounted = ApprovalPolicy.Uncounted(gate, State.DecisionsFor(step.Id), Initiator, hash, _services.Directory).ToList();
                     return new RunOutcome(RunStatus.AwaitingApproval,
-                        $"waiting for approval of '{step.Id}'. To continue:\n  {string.Join("\n  ", question.Commands)}");
+                        $"waiting for approval of '{step.Id}'"
+                        + (uncounted.Count > 0 ? $" ({string.Join("; ", uncounted)})" : string.Empty)
+                        + $". To continue:\n  {string.Join("\n  ", question.Commands)}");
             }
         }
     }

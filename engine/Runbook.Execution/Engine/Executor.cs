@@ -106,7 +106,7 @@ public sealed partial class Executor
         {
             if (resumed)
             {
-                await AppendAsync(JournalEventKind.RunResumed, null, new JsonData().Add("resumed_by", _request.Initiator), cancellationToken).ConfigureAwait(false);
+                await AppendAsync(JournalEventKind.RunResumed, null, new JsonData().Add("resumed_by", _request.Initiator).Add("engine", EngineProcess.Current?.ToData()), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -134,6 +134,7 @@ public sealed partial class Executor
         .Add("playbook_hash", PlaybookHash)
         .Add("provider", _request.Provider)
         .Add("initiator", _request.Initiator)
+        .Add("engine", EngineProcess.Current?.ToData()) // so a later command can tell this run's process died (RunSettlement)
         .Add("dry_run", _request.DryRun)
         .Add("parent_run", _request.ParentRunId)
         .Add("inputs", _playbook.Inputs.Where(i => _request.Inputs.ContainsKey(i.Name))
@@ -141,7 +142,11 @@ public sealed partial class Executor
             as IReadOnlyDictionary<string, object?>)
         .Add("targets", targets.Cast<object?>().ToList())
         .Add("settings", (_request.Settings ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>)
-        .Add("services", (_request.ServiceNames ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>);
+        .Add("services", (_request.ServiceNames ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>)
+        // The approval policy the run starts under: approve, resume and rollback judge its gates by these groups,
+        // not by whatever configuration the later command happens to find.
+        .Add("approver_groups", _services.Directory.Groups.ToDictionary(g => g.Key, g => (object?)g.Value.Cast<object?>().ToList(), StringComparer.Ordinal)
+            as IReadOnlyDictionary<string, object?>);
 
     private string PlaybookHash => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
         System.Text.Encoding.UTF8.GetBytes(_request.Playbook.Source?.Text ?? string.Empty)));

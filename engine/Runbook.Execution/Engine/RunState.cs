@@ -27,6 +27,15 @@ public sealed record RunState(
     ImmutableDictionary<string, object?> Settings,
     ImmutableDictionary<string, object?> ServiceNames)
 {
+    /// <summary>
+    /// The approver groups (name → members) in force when the run started, as journaled; null for a run
+    /// journaled before the engine recorded them.
+    /// </summary>
+    public ImmutableDictionary<string, ImmutableArray<string>>? ApproverGroups { get; init; }
+
+    /// <summary>The process that last started or resumed the run; null when the journal does not say.</summary>
+    public EngineProcess? Engine { get; init; }
+
     public static RunState Empty(string runId) => new(runId, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, false,
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, StepState>.Empty, [],
         ImmutableDictionary<string, PendingApproval>.Empty, RunStatus.Running, null, false,
@@ -57,6 +66,8 @@ public sealed record RunState(
                 Inputs = Map(data, "inputs"),
                 Settings = Map(data, "settings"),
                 ServiceNames = Map(data, "services"),
+                ApproverGroups = Groups(data),
+                Engine = EngineProcess.FromData(data),
                 Status = RunStatus.Running,
             },
             JournalEventKind.StepStarted => With(id, s => s with { Status = StepStatus.Started, Attempts = Int(data, "attempt", s.Attempts + 1) }),
@@ -86,7 +97,7 @@ public sealed record RunState(
             JournalEventKind.CompensationFailed => With(id, s => s with { CompensationFailed = true }),
             JournalEventKind.RollbackFinished => this with { RolledBack = true },
             JournalEventKind.RunPaused => this with { Status = RunStatus.AwaitingApproval, AwaitingStep = Text(data, "awaiting") },
-            JournalEventKind.RunResumed => this with { Status = RunStatus.Running, AwaitingStep = null },
+            JournalEventKind.RunResumed => this with { Status = RunStatus.Running, AwaitingStep = null, Engine = EngineProcess.FromData(data) },
             JournalEventKind.RunInterrupted => this with { Status = RunStatus.Interrupted },
             JournalEventKind.RunFinished => this with { Status = RunStatuses.Parse(Text(data, "status")), AwaitingStep = null },
             _ => this,
@@ -100,6 +111,16 @@ public sealed record RunState(
 
     private static int Int(JsonElement data, string name, int fallback) =>
         data.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : fallback;
+
+    private static ImmutableDictionary<string, ImmutableArray<string>>? Groups(JsonElement data) =>
+        data.TryGetProperty("approver_groups", out var v) && v.ValueKind == JsonValueKind.Object
+            ? v.EnumerateObject().ToImmutableDictionary(
+                g => g.Name,
+                g => g.Value.ValueKind == JsonValueKind.Array
+                    ? g.Value.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString()!).ToImmutableArray()
+                    : ImmutableArray<string>.Empty,
+                StringComparer.Ordinal)
+            : null;
 
     private static ImmutableDictionary<string, object?> Map(JsonElement data, string name) =>
         data.TryGetProperty(name, out var v) && Values.FromJson(v) is IReadOnlyDictionary<string, object?> map

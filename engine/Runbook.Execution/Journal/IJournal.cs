@@ -16,6 +16,13 @@ public interface IJournal : IAsyncDisposable
     /// </summary>
     Task<JournalEntry> AppendAsync(string runId, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Appends one event only if the run's last event is still <paramref name="afterSequence"/>; null (and nothing
+    /// written) when another process appended in between. Settling a dead run uses it, so it never overwrites a
+    /// resume that just began.
+    /// </summary>
+    Task<JournalEntry?> AppendIfLatestAsync(string runId, long afterSequence, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default);
+
     /// <summary>Every event of a run, in sequence order.</summary>
     Task<IReadOnlyList<JournalEntry>> ReadAsync(string runId, CancellationToken cancellationToken = default);
 

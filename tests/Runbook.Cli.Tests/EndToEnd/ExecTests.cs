@@ -20,7 +20,7 @@ public sealed class ExecTests : IDisposable
     [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
     public void Without_a_terminal_a_gate_exits_3_and_two_approvals_then_resume_finish_the_run(CliTarget cli)
     {
-        Environment.SetEnvironmentVariable("GATED_TOKEN", Secret);
+        cli = cli.With("GATED_TOKEN", Secret);
         var first = cli.Run("exec", Gated, "--provider", "compose", "--journal", Journal, "--config", Config, "--input", $"ledger={Ledger}");
         Assert.Equal(3, first.ExitCode);
         var runId = JsonlessRunId(first.Out);
@@ -52,7 +52,7 @@ public sealed class ExecTests : IDisposable
     [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
     public void A_secret_appears_in_no_byte_the_engine_writes(CliTarget cli)
     {
-        Environment.SetEnvironmentVariable("GATED_TOKEN", Secret);
+        cli = cli.With("GATED_TOKEN", Secret);
         var run = cli.Run("exec", Gated, "--provider", "compose", "--journal", Journal, "--config", Config, "--input", $"ledger={Ledger}", "--format", "json");
         var runId = run.Out.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("run_id").GetString()).First()!;
         var show = cli.Run("show", runId, "--journal", Journal, "--format", "json");
@@ -75,7 +75,7 @@ public sealed class ExecTests : IDisposable
     [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
     public void A_dry_run_runs_read_only_steps_and_changes_nothing(CliTarget cli)
     {
-        Environment.SetEnvironmentVariable("GATED_TOKEN", Secret);
+        cli = cli.With("GATED_TOKEN", Secret);
         var result = cli.Run("exec", Gated, "--provider", "compose", "--journal", Journal, "--config", Config, "--input", $"ledger={Ledger}", "--dry-run");
 
         Assert.Equal(0, result.ExitCode);
@@ -88,7 +88,7 @@ public sealed class ExecTests : IDisposable
     [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
     public void Exec_refuses_a_plan_whose_inputs_changed_since_review(CliTarget cli)
     {
-        Environment.SetEnvironmentVariable("GATED_TOKEN", Secret);
+        cli = cli.With("GATED_TOKEN", Secret);
         var plan = Path.Combine(_folder, "plan.json");
         Assert.Equal(0, cli.Run("plan", Gated, "--provider", "compose", "--input", $"ledger={Ledger}", "--out", plan).ExitCode);
 
@@ -105,7 +105,7 @@ public sealed class ExecTests : IDisposable
     [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
     public void Missing_and_invalid_inputs_are_reported_together_before_anything_runs(CliTarget cli)
     {
-        Environment.SetEnvironmentVariable("GATED_TOKEN", null);
+        cli = cli.With("GATED_TOKEN", null);
         var result = cli.Run("exec", Gated, "--provider", "compose", "--journal", Journal);
 
         Assert.Equal(2, result.ExitCode);

@@ -37,7 +37,7 @@ public sealed class OutputSchemaTests
         var folder = Directory.CreateTempSubdirectory("runbook-events-").FullName;
         try
         {
-            Environment.SetEnvironmentVariable("GATED_TOKEN", "tok-schema-check");
+            cli = cli.With("GATED_TOKEN", "tok-schema-check");
             var result = cli.Run("exec", "tests/Runbook.Cli.Tests/Data/crash-me.yaml", "--provider", "compose", "--format", "json",
                 "--journal", Path.Combine(folder, "j.db"), "--input", $"ledger={Path.Combine(folder, "l")}", "--input", "fail=true");
 

@@ -5,14 +5,32 @@ namespace Runbook.Cli.Tests.Support;
 /// <summary>What a run of the command printed and returned.</summary>
 internal sealed record CliResult(int ExitCode, string Out, string Error);
 
-/// <summary>A way to run `runbook`: the JIT build through dotnet, or the native binary.</summary>
-public sealed class CliTarget(string name, string fileName, string? dll)
+/// <summary>
+/// A way to run `runbook`: the JIT build through dotnet, or the native binary. Environment variables a test
+/// needs are given to the child process (<see cref="With"/>), never set on this process, which tests share.
+/// </summary>
+public sealed class CliTarget(string name, string fileName, string? dll, System.Collections.Immutable.ImmutableDictionary<string, string?>? environment = null)
 {
+    private readonly System.Collections.Immutable.ImmutableDictionary<string, string?> _environment =
+        environment ?? System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty;
+
     public string Name { get; } = name;
+
+    /// <summary>The same target with <paramref name="variable"/> set (or, with null, removed) in the commands it runs.</summary>
+    public CliTarget With(string variable, string? value) => new(Name, fileName, dll, _environment.SetItem(variable, value));
 
     public override string ToString() => Name;
 
     internal CliResult Run(params string[] args) => RunIn(Repo.Root, args);
+
+    /// <summary>Starts a command and leaves it running (its output drained); the caller ends it.</summary>
+    internal Process Launch(params string[] args)
+    {
+        var process = Process.Start(Start(Repo.Root, args))!;
+        process.StandardOutput.ReadToEndAsync();
+        process.StandardError.ReadToEndAsync();
+        return process;
+    }
 
     /// <summary>Starts a run, SIGKILLs it after <paramref name="after"/>, and returns the run id the journal has, if any.</summary>
     internal (string? RunId, int? ExitCode) StartAndKill(TimeSpan after, string[] args, string journal)
@@ -27,9 +45,12 @@ public sealed class CliTarget(string name, string fileName, string? dll)
         }
         else
         {
-            process.Kill(entireProcessTree: false); // SIGKILL of the engine alone: its step's shell may outlive it, as after a crash
+            // SIGKILL of the engine alone: its step's shell may outlive it, as after a crash. An operator looks only
+            // once that orphan is gone, so the test waits for exactly those processes to end (with a deadline).
+            var orphans = Descendants(process.Id);
+            process.Kill(entireProcessTree: false);
             process.WaitForExit();
-            Thread.Sleep(300); // let an orphaned step shell finish its write, as an operator would look only after the crash
+            WaitForExit(orphans, TimeSpan.FromSeconds(30));
         }
 
         var history = RunIn(Repo.Root, "history", "--journal", journal, "--limit", "1");
@@ -45,9 +66,20 @@ public sealed class CliTarget(string name, string fileName, string? dll)
         var stdout = process.StandardOutput.ReadToEndAsync();
         process.StandardError.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!ready() && DateTime.UtcNow < deadline && !process.HasExited)
+        while (!ready())
         {
-            Thread.Sleep(20);
+            if (process.HasExited || DateTime.UtcNow >= deadline)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                throw new TimeoutException($"runbook {string.Join(' ', args)} never reached the point to interrupt it at "
+                    + (process.HasExited ? "(it ended first)" : "within 30 s"));
+            }
+
+            Thread.Sleep(20); // polling a file the run writes, bounded by the deadline above
         }
 
         using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -87,7 +119,81 @@ public sealed class CliTarget(string name, string fileName, string? dll)
 
         start.Environment["NO_COLOR"] = "1";
         start.Environment["RUNBOOK_USER"] = "alice";
+        foreach (var (variable, value) in _environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(variable);
+            }
+            else
+            {
+                start.Environment[variable] = value;
+            }
+        }
+
         return start;
+    }
+
+    /// <summary>Every process below <paramref name="pid"/>, from the parent ids in /proc/*/stat (Linux).</summary>
+    private static List<int> Descendants(int pid)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            var stat = int.TryParse(Path.GetFileName(dir), out var id) ? TryRead(Path.Combine(dir, "stat")) : string.Empty;
+            var fields = stat.Length > 0 ? stat[(stat.LastIndexOf(')') + 2)..].Split(' ') : [];
+            if (fields.Length > 1 && int.TryParse(fields[1], out var parent))
+            {
+                parents[id] = parent;
+            }
+        }
+
+        var found = new List<int>();
+        var queue = new Queue<int>([pid]);
+        while (queue.Count > 0)
+        {
+            var current = queue.Dequeue();
+            foreach (var child in parents.Where(p => p.Value == current).Select(p => p.Key))
+            {
+                found.Add(child);
+                queue.Enqueue(child);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Waits until each process has ended (gone, or a zombie no one reaped), or fails at the deadline.</summary>
+    private static void WaitForExit(List<int> pids, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (pids.Any(Alive))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the orphaned step processes {string.Join(", ", pids.Where(Alive))} did not end within {within}");
+            Thread.Sleep(10); // polling /proc, bounded by the deadline above
+        }
+
+        static bool Alive(int pid)
+        {
+            var stat = TryRead($"/proc/{pid}/stat");
+            return stat.Length > 0 && stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z') is false;
+        }
+    }
+
+    private static string TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
     }
 
     internal CliResult RunIn(string workingDirectory, params string[] args)

@@ -34,6 +34,30 @@ public abstract class JournalContract
     }
 
     [Fact]
+    public async Task A_conditional_append_writes_nothing_when_another_process_appended_first()
+    {
+        await using var journal = await OpenAsync();
+        await using var other = await OpenAsync();
+        if (journal is null || other is null)
+        {
+            return;
+        }
+
+        var started = await journal.AppendAsync("r3", JournalEventKind.RunStarted, null, Started);
+        await other.AppendAsync("r3", JournalEventKind.RunResumed, null, "{}");
+
+        var stale = await journal.AppendIfLatestAsync("r3", started.Sequence, JournalEventKind.RunInterrupted, null, "{}");
+        var current = await journal.AppendIfLatestAsync("r3", started.Sequence + 1, JournalEventKind.RunInterrupted, null, "{}");
+        var unknownRun = await journal.AppendIfLatestAsync("no-such-run", 0, JournalEventKind.RunInterrupted, null, "{}");
+
+        Assert.Null(stale);
+        Assert.Equal(3, current!.Sequence);
+        Assert.Null(unknownRun);
+        Assert.Equal([JournalEventKind.RunStarted, JournalEventKind.RunResumed, JournalEventKind.RunInterrupted], (await journal.ReadAsync("r3")).Select(e => e.Kind));
+        Assert.Empty(await journal.ReadAsync("no-such-run"));
+    }
+
+    [Fact]
     public async Task Concurrent_appends_get_distinct_consecutive_sequence_numbers()
     {
         await using var journal = await OpenAsync();

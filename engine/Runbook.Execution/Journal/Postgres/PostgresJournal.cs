@@ -63,7 +63,13 @@ internal sealed class PostgresJournal : IJournal
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<JournalEntry> AppendAsync(string runId, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default)
+    public async Task<JournalEntry> AppendAsync(string runId, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default) =>
+        (await AppendAsync(runId, null, kind, stepId, data, cancellationToken).ConfigureAwait(false))!;
+
+    public Task<JournalEntry?> AppendIfLatestAsync(string runId, long afterSequence, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default) =>
+        AppendAsync(runId, afterSequence, kind, stepId, data, cancellationToken);
+
+    private async Task<JournalEntry?> AppendAsync(string runId, long? afterSequence, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken)
     {
         using var doc = JsonDocument.Parse(data);
         var at = _time.GetUtcNow();
@@ -71,15 +77,27 @@ internal sealed class PostgresJournal : IJournal
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var root = doc.RootElement;
-        await Execute(connection, transaction, """
-            INSERT INTO runs (run_id, playbook, provider, initiator, dry_run, status, started_at, updated_at, last_seq)
-            VALUES (@run, @playbook, @provider, @initiator, @dry, 'running', @at, @at, 0)
-            ON CONFLICT (run_id) DO NOTHING
-            """, cancellationToken, ("run", runId), ("playbook", JournalRows.Text(root, "playbook")), ("provider", JournalRows.Text(root, "provider")),
-            ("initiator", JournalRows.Text(root, "initiator")), ("dry", JournalRows.DryRun(root)),
-            ("at", time)).ConfigureAwait(false);
-        var seq = Convert.ToInt64(await Scalar(connection, transaction, "SELECT last_seq FROM runs WHERE run_id = @run FOR UPDATE", cancellationToken, ("run", runId))
-            .ConfigureAwait(false), CultureInfo.InvariantCulture) + 1;
+        if (afterSequence is null)
+        {
+            await Execute(connection, transaction, """
+                INSERT INTO runs (run_id, playbook, provider, initiator, dry_run, status, started_at, updated_at, last_seq)
+                VALUES (@run, @playbook, @provider, @initiator, @dry, 'running', @at, @at, 0)
+                ON CONFLICT (run_id) DO NOTHING
+                """, cancellationToken, ("run", runId), ("playbook", JournalRows.Text(root, "playbook")), ("provider", JournalRows.Text(root, "provider")),
+                ("initiator", JournalRows.Text(root, "initiator")), ("dry", JournalRows.DryRun(root)),
+                ("at", time)).ConfigureAwait(false);
+        }
+
+        var last = await Scalar(connection, transaction, "SELECT last_seq FROM runs WHERE run_id = @run FOR UPDATE", cancellationToken, ("run", runId))
+            .ConfigureAwait(false);
+        if (afterSequence is { } expected && (last is null or DBNull || Convert.ToInt64(last, CultureInfo.InvariantCulture) != expected))
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return null; // another process appended first, or there is no such run
+        }
+
+        var seq = Convert.ToInt64(last, CultureInfo.InvariantCulture) + 1;
+
         await Execute(connection, transaction, "INSERT INTO events (run_id, seq, at, kind, step_id, data) VALUES (@run, @seq, @at, @kind, @step, @data)",
             cancellationToken, ("run", runId), ("seq", seq), ("at", time), ("kind", kind.ToString()), ("step", (object?)stepId ?? DBNull.Value), ("data", data)).ConfigureAwait(false);
         var status = JournalSchema.StatusAfter(kind, root);

@@ -64,7 +64,13 @@ internal sealed class SqliteJournal : IJournal
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<JournalEntry> AppendAsync(string runId, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default)
+    public async Task<JournalEntry> AppendAsync(string runId, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default) =>
+        (await AppendAsync(runId, null, kind, stepId, data, cancellationToken).ConfigureAwait(false))!;
+
+    public Task<JournalEntry?> AppendIfLatestAsync(string runId, long afterSequence, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default) =>
+        AppendAsync(runId, afterSequence, kind, stepId, data, cancellationToken);
+
+    private async Task<JournalEntry?> AppendAsync(string runId, long? afterSequence, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken)
     {
         using var doc = JsonDocument.Parse(data);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -73,6 +79,12 @@ internal sealed class SqliteJournal : IJournal
             var at = _time.GetUtcNow();
             await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
             var last = await ScalarAsync("SELECT last_seq FROM runs WHERE run_id = $run", transaction, cancellationToken, ("$run", runId)).ConfigureAwait(false);
+            if (afterSequence is { } expected && (last is null || Convert.ToInt64(last, CultureInfo.InvariantCulture) != expected))
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+
             long seq;
             if (last is null)
             {
