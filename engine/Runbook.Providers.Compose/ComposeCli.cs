@@ -58,7 +58,8 @@ internal sealed class ComposeCli(string file, string? overrideFile, string proje
             : ProviderErrorKind.Failed;
         var hint = kind switch
         {
-            ProviderErrorKind.Forbidden => " (permission denied on the Docker socket: run as a member of the docker group, or check DOCKER_HOST)",
+            ProviderErrorKind.Forbidden => $" (permission denied on the Docker socket {Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "unix:///var/run/docker.sock"}: "
+                + "run as a member of the docker group, or check DOCKER_HOST)",
             ProviderErrorKind.Unavailable => " (is the Docker engine running? check DOCKER_HOST)",
             _ => string.Empty,
         };

@@ -39,6 +39,8 @@ public sealed class ComposeProviderTests(DockerEngine docker) : ProviderConforma
 
     protected override string Image2 => "rb-busybox:2";
 
+    protected override string DeniedResource => docker.Host;
+
     protected override IReadOnlyDictionary<string, IStepAction>? Actions()
     {
         if (!docker.Ready())
@@ -55,6 +57,65 @@ public sealed class ComposeProviderTests(DockerEngine docker) : ProviderConforma
         var previous = Environment.GetEnvironmentVariable("DOCKER_HOST");
         Environment.SetEnvironmentVariable("DOCKER_HOST", "unix:///nonexistent/docker.sock");
         return new Unreachable(Create(_project!, "unreachable"), previous);
+    }
+
+    /// <summary>
+    /// The real denial: `runbook exec` runs as the unprivileged user nobody against this engine's socket, which
+    /// dockerd creates owned by root and closed to others, so the Docker CLI itself gets "permission denied". The
+    /// step retries on retryable errors (attempts: 3), so the journal shows whether the engine took it for one.
+    /// </summary>
+    protected override async Task<(string Error, bool Retryable)> ScaleWithoutPermissionAsync()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("the Compose tests run a private Linux Docker engine");
+        }
+
+        docker.Ready();
+        _project ??= StartProject();
+        var socket = new Uri(docker.Host).AbsolutePath;
+        Assert.False(File.GetUnixFileMode(socket).HasFlag(UnixFileMode.OtherWrite), $"{socket} is open to everyone; the denial would not be real");
+        var folder = Directory.CreateTempSubdirectory("runbook-denied-").FullName;
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+            | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+        File.Copy(Path.Combine(_project, "docker-compose.yml"), Path.Combine(folder, "docker-compose.yml"));
+        File.WriteAllText(Path.Combine(folder, "playbook.yaml"), $$"""
+            apiVersion: runbook/v1
+            kind: Playbook
+            name: denied-scale
+            phases:
+              mitigate:
+                - id: scale
+                  uses: service.scale
+                  with: { service: {{Service}}, replicas: 2 }
+                  retry: { attempts: 3, interval: 1s }
+            """);
+        var journal = Path.Combine(folder, "j.db");
+        var exec = await RunAsync("runuser", "-u", "nobody", "--", "env", $"HOME={folder}", $"DOTNET_CLI_HOME={folder}", $"DOCKER_HOST={docker.Host}", "NO_COLOR=1",
+            "dotnet", Path.Combine(AppContext.BaseDirectory, "runbook.dll"), "exec", Path.Combine(folder, "playbook.yaml"), "--provider", "compose",
+            "--set", $"file={Path.Combine(folder, "docker-compose.yml")}", "--set", $"project={ProjectName(_project)}", "--set", $"state_dir={Path.Combine(folder, "state")}",
+            "--journal", journal);
+        var show = await RunAsync("dotnet", Path.Combine(AppContext.BaseDirectory, "runbook.dll"), "show", "--journal", journal, "--format", "json",
+            System.Text.RegularExpressions.Regex.Match(exec.Out, @"run (\d{8}-\d{6}-[0-9a-f]{6})").Groups[1].Value);
+        Directory.Delete(folder, recursive: true);
+
+        Assert.True(exec.ExitCode == 1, $"exec as nobody: exit {exec.ExitCode}\n{exec.Out}{exec.Error}");
+        using var events = System.Text.Json.JsonDocument.Parse(show.Out);
+        var failures = events.RootElement.GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "StepFailed").Select(e => e.GetProperty("data")).ToList();
+        Assert.NotEmpty(failures);
+        return (failures[^1].GetProperty("error").GetString()!, failures.Any(f => f.TryGetProperty("will_retry", out var w) && w.GetBoolean()));
+    }
+
+    private static async Task<(int ExitCode, string Out, string Error)> RunAsync(string program, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(deadline.Token);
+        return (process.ExitCode, await output, await error);
     }
 
     [Fact]

@@ -35,9 +35,10 @@ public sealed class KubernetesConformanceTests(ApiServerFixture fixture) : Provi
         return _cluster.Actions(config);
     }
 
-    protected override IReadOnlyDictionary<string, IStepAction> ActionsWithoutPermissionToScale()
+    protected override async Task<(string Error, bool Retryable)> ScaleWithoutPermissionAsync()
     {
         _cluster.Server.Deny("bob", "patch", "deployments/scale");
-        return _cluster.Actions(_cluster.Kubeconfig("bob"));
+        var failed = Assert.IsType<Failed>(await Run(_cluster.Actions(_cluster.Kubeconfig("bob")), "service.scale", ("service", Service), ("replicas", 2L)));
+        return (failed.Error, failed.Retryable);
     }
 }

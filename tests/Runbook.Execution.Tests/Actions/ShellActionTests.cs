@@ -55,9 +55,12 @@ public sealed class ShellActionTests
             echo $$ >> {pids}
             wait
             """), cancel.Token).AsTask();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (File.ReadAllLines(pids).Length < 3)
         {
-            await Task.Delay(20);
+            Assert.False(run.IsCompleted, "the script ended before it started its processes");
+            Assert.True(DateTime.UtcNow < deadline, "the script did not start its three processes within 30 s");
+            await Task.Delay(20); // polling a file the script writes, bounded by the deadline
         }
 
         await cancel.CancelAsync();

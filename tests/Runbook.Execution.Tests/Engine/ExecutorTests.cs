@@ -223,11 +223,20 @@ public sealed class ExecutorTests
     {
         var running = 0;
         var peak = 0;
+        var arrivals = 0;
+        using var firstTwo = new CountdownEvent(2);
         var check = Check(_ =>
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref peak, now);
-            Thread.Sleep(150);
+            // The first two steps wait for each other (not a sleep): they can only both arrive if the engine runs
+            // them together. A serial engine leaves the first waiting until the deadline, and peak stays 1.
+            if (Interlocked.Increment(ref arrivals) <= 2)
+            {
+                firstTwo.Signal();
+                firstTwo.Wait(TimeSpan.FromSeconds(10));
+            }
+
             Interlocked.Decrement(ref running);
             return StepOutcome.Success();
         });

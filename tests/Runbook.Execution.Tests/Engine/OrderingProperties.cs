@@ -34,7 +34,7 @@ public sealed class OrderingProperties
             var action = new FakeAction("http.check", i =>
             {
                 started[i.StepId] = Interlocked.Increment(ref clock);
-                Thread.Sleep(Random.Shared.Next(0, 4));
+                Thread.Sleep(Random.Shared.Next(0, 4)); // jitter to vary the interleavings, not synchronisation: the order is checked from the clocks
                 finished[i.StepId] = Interlocked.Increment(ref clock);
                 return StepOutcome.Success();
             });
