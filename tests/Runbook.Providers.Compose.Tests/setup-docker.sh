@@ -4,15 +4,20 @@
 # No registry is reachable here, so the test images are made with `docker import` from busybox-static.
 set -euo pipefail
 dir="$1"
-missing=0
-command -v dockerd >/dev/null || missing=1
-command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing=1
-[ -x /bin/busybox ] || missing=1
-if [ "$missing" = 1 ]; then
-  if [ "$(id -u)" != 0 ]; then echo "docker.io, docker-compose and busybox-static are needed (run as root to install them)" >&2; exit 3; fi
+missing=()
+command -v dockerd >/dev/null || missing+=(dockerd)
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+[ -x /bin/busybox ] || missing+=(busybox)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "missing: ${missing[*]} (Debian's docker.io, docker-compose and busybox-static; installing them needs root and apt-get)" >&2
+    exit 3
+  fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq docker.io docker-compose busybox-static >/dev/null
+  hash -r
+  command -v dockerd >/dev/null || { echo "docker.io installed, but dockerd is still not on PATH ($PATH)" >&2; exit 3; }
 fi
 mkdir -p "$dir/data" "$dir/exec"
 dockerd --iptables=false --bridge=none --storage-driver=vfs --data-root "$dir/data" --exec-root "$dir/exec" \

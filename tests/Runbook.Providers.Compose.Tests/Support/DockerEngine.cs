@@ -12,6 +12,14 @@ namespace Runbook.Providers.Compose.Tests.Support;
 public sealed class DockerEngine : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("runbook-docker-").FullName;
+    private readonly string? _path;
+
+    public DockerEngine()
+    {
+    }
+
+    /// <summary>An engine whose setup sees only <paramref name="path"/> as PATH: how a test shows what a machine without Docker does.</summary>
+    internal DockerEngine(string path) => _path = path;
 
     public string? Unavailable { get; private set; }
 
@@ -36,6 +44,11 @@ public sealed class DockerEngine : IAsyncLifetime
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        if (_path is not null)
+        {
+            start.Environment["PATH"] = _path;
+        }
+
         using var setup = Process.Start(start)!;
         var error = await setup.StandardError.ReadToEndAsync();
         await setup.StandardOutput.ReadToEndAsync();
