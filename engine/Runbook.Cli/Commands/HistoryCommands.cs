@@ -20,8 +20,8 @@ internal static class HistoryCommands
         var limit = new Option<int>("--limit", "-n") { Description = "How many runs.", DefaultValueFactory = _ => 20 };
         var journal = Shared.Journal();
         var format = CommonOptions.Format("Output: text (a table), or json for scripts (schemas/history.schema.json).", "text", "json");
-        var command = new Command("history", "List runs, newest first, and the target locks held right now. A run whose engine died on this machine "
-            + "is settled first (marked interrupted, its locks released).") { playbook, status, provider, since, limit, journal, format };
+        // A run whose engine died on this machine is settled first (marked interrupted, its locks released): see RunSettlement.
+        var command = new Command("history", "List runs, newest first, and the target locks held right now.") { playbook, status, provider, since, limit, journal, format };
         command.SetAction(async (parse, cancellationToken) =>
         {
             RunStatus? wanted = parse.GetValue(status) is { } s

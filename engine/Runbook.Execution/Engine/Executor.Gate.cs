@@ -14,6 +14,12 @@ public sealed partial class Executor
     /// <summary>The person whose run this is; approvals are judged against them, also after a resume by someone else.</summary>
     private string Initiator => State.Initiator.Length > 0 ? State.Initiator : _request.Initiator;
 
+    /// <summary>
+    /// The approver groups this run's gates are judged by: those journaled when it started, so a resume or rollback
+    /// keeps the policy the run began under; the services' groups only before the start is journaled.
+    /// </summary>
+    private ApproverDirectory Approvers => State.ApproverGroups is { } groups ? new ApproverDirectory(groups) : _services.Directory;
+
     /// <summary>Waits at a step's approval gate; null when the step may go on, otherwise how the run stops.</summary>
     private async Task<RunOutcome?> PassGateAsync(Step step, CancellationToken cancellationToken)
     {
@@ -42,7 +48,7 @@ public sealed partial class Executor
 
         if ((_request.ApproveAll || (_request.PreApproved?.Contains(step.Id) ?? false)) && !State.DecisionsFor(step.Id).Any(d => d.PreApproved))
         {
-            var refusal = ApprovalPolicy.CanApprove(gate, Initiator, Initiator, _services.Directory);
+            var refusal = ApprovalPolicy.CanApprove(gate, Initiator, Initiator, Approvers);
             if (refusal is null)
             {
                 await DecideAsync(step, "approved", Initiator, "pre-approved on the command line", hash, preApproved: true).ConfigureAwait(false);
@@ -55,7 +61,7 @@ public sealed partial class Executor
 
         while (true)
         {
-            switch (ApprovalPolicy.Evaluate(gate, State.DecisionsFor(step.Id), Initiator, hash, _services.Directory))
+            switch (ApprovalPolicy.Evaluate(gate, State.DecisionsFor(step.Id), Initiator, hash, Approvers))
             {
                 case GateState.Approved:
                     // Each decision was reported as it came ("approved"); this is the gate opening once enough have.
@@ -79,7 +85,7 @@ public sealed partial class Executor
             var (answer, comment) = await _services.Approvals.AskAsync(question, cancellationToken).ConfigureAwait(false);
             switch (answer)
             {
-                case ApprovalChannelResult.Approved when ApprovalPolicy.CanApprove(gate, Initiator, Initiator, _services.Directory) is null:
+                case ApprovalChannelResult.Approved when ApprovalPolicy.CanApprove(gate, Initiator, Initiator, Approvers) is null:
                     await DecideAsync(step, "approved", Initiator, comment, hash, preApproved: false).ConfigureAwait(false);
                     break;
                 case ApprovalChannelResult.Denied:
@@ -96,7 +102,7 @@ public sealed partial class Executor
                     await AppendAsync(JournalEventKind.RunPaused, null, new JsonData()
                         .Add("awaiting", step.Id)
                         .Add("commands", question.Commands.Cast<object?>().ToList()), CancellationToken.None).ConfigureAwait(false);
-                    var uncounted = ApprovalPolicy.Uncounted(gate, State.DecisionsFor(step.Id), Initiator, hash, _services.Directory).ToList();
+                    var uncounted = ApprovalPolicy.Uncounted(gate, State.DecisionsFor(step.Id), Initiator, hash, Approvers).ToList();
                     return new RunOutcome(RunStatus.AwaitingApproval,
                         $"waiting for approval of '{step.Id}'"
                         + (uncounted.Count > 0 ? $" ({string.Join("; ", uncounted)})" : string.Empty)
@@ -173,7 +179,7 @@ public sealed partial class Executor
             $"runbook resume {_runId}");
         return (hash, new ApprovalQuestion(_runId, step.Id, step.DisplayName, action, arguments, rollback,
             gate.Message is null ? null : Mask(expressions.TryText(gate.Message)), gate.Approvers, gate.MinApprovals,
-            ApprovalPolicy.CanApprove(gate, Initiator, Initiator, _services.Directory) is null, expires, commands));
+            ApprovalPolicy.CanApprove(gate, Initiator, Initiator, Approvers) is null, expires, commands));
     }
 
     private IEnumerable<string> RollbackArguments(Compensation rollback, RunExpressions expressions) => rollback.Action switch

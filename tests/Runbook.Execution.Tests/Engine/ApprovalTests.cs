@@ -122,6 +122,46 @@ public sealed class ApprovalTests
         Assert.Empty(request.Calls);
     }
 
+    [Fact]
+    public async Task A_run_journals_its_approver_groups_and_a_gate_that_pauses_again_says_which_approvals_do_not_count()
+    {
+        var request = new FakeAction("http.request");
+        await using var harness = new ExecutorHarness(request) { Directory = Leads };
+        var paused = await harness.RunAsync(Gated);
+        var journal = await harness.JournalAsync();
+        var hash = (await harness.StateAsync(paused.RunId)).ApprovalsRequested["change"].Hash;
+
+        await Approve(journal, paused.RunId, "bob", hash);
+        await Approve(journal, paused.RunId, "mallory", hash);
+        await Approve(journal, paused.RunId, "carol", "sha256:something-else");
+        var stillPaused = await Resume(harness, paused.RunId);
+
+        var state = await harness.StateAsync(paused.RunId);
+        Assert.Equal(["alice", "bob", "carol"], state.ApproverGroups!["sre_leads"]);
+        Assert.Equal(RunStatus.AwaitingApproval, stillPaused.Status);
+        Assert.Contains("mallory's approval does not count: mallory is not among the approvers (sre_leads)", stillPaused.Summary, StringComparison.Ordinal);
+        Assert.Contains("carol's approval was for a different rendering of the step", stillPaused.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob's", stillPaused.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_resume_judges_the_gate_by_the_groups_the_run_started_with_not_the_current_ones()
+    {
+        var request = new FakeAction("http.request");
+        await using var harness = new ExecutorHarness(request) { Directory = Leads };
+        var paused = await harness.RunAsync(Gated);
+        var journal = await harness.JournalAsync();
+        var hash = (await harness.StateAsync(paused.RunId)).ApprovalsRequested["change"].Hash;
+        await Approve(journal, paused.RunId, "bob", hash);
+        await Approve(journal, paused.RunId, "carol", hash);
+
+        harness.Directory = new(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("sre_leads", ["mallory"]));
+        var done = await Resume(harness, paused.RunId);
+
+        Assert.Equal(RunStatus.Succeeded, done.Status);
+        Assert.Single(request.Calls);
+    }
+
     private static Task Approve(IJournal journal, string runId, string who, string hash) =>
         journal.AppendAsync(runId, JournalEventKind.ApprovalDecided, "change",
             $$"""{"decision":"approved","by":"{{who}}","hash":"{{hash}}","pre_approved":false}""");
