@@ -137,7 +137,7 @@ public sealed class ApprovalTests
         var stillPaused = await Resume(harness, paused.RunId);
 
         var state = await harness.StateAsync(paused.RunId);
-        Assert.Equal(["alice", "bob", "carol"], state.ApproverGroups!["sre_leads"]);
+        Assert.Equal(["alice", "bob", "carol"], state.ApproverGroups!["sre_leads"].ToArray());
         Assert.Equal(RunStatus.AwaitingApproval, stillPaused.Status);
         Assert.Contains("mallory's approval does not count: mallory is not among the approvers (sre_leads)", stillPaused.Summary, StringComparison.Ordinal);
         Assert.Contains("carol's approval was for a different rendering of the step", stillPaused.Summary, StringComparison.Ordinal);
