@@ -250,5 +250,41 @@ public sealed class ActionSafetyTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
+    public void A_template_is_found_in_the_templates_folder_of_runbook_yaml_and_a_symlink_there_leading_out_is_refused(CliTarget cli)
+    {
+        var shared = Directory.CreateDirectory(Path.Combine(_folder, "config", "shared")).FullName;
+        File.WriteAllText(Path.Combine(shared, "update.sbn"), "update for {{ inputs.path }}");
+        File.WriteAllText(Path.Combine(_folder, "outside.txt"), "OUTSIDE-FILE-CONTENT");
+        File.CreateSymbolicLink(Path.Combine(shared, "out.sbn"), Path.Combine(_folder, "outside.txt"));
+        var config = Path.Combine(_folder, "config", "runbook.yaml");
+        File.WriteAllText(config, "templates: shared\n");
+        var playbook = Write("notify.yaml", """
+            apiVersion: runbook/v1
+            kind: Playbook
+            name: notify
+            inputs:
+              path: { type: string }
+            phases:
+              communicate:
+                - id: update
+                  uses: notify.console
+                  with: { template: "${{ inputs.path }}" }
+            """);
+
+        var found = cli.Run("exec", playbook, "--journal", Journal, "--config", config, "--input", "path=update.sbn");
+        var unconfigured = cli.Run("exec", playbook, "--journal", Journal, "--input", "path=update.sbn");
+        var escaping = cli.Run("exec", playbook, "--journal", Journal, "--config", config, "--input", "path=out.sbn");
+
+        Assert.Equal(0, found.ExitCode);
+        Assert.Contains("update for update.sbn", found.Out, StringComparison.Ordinal);
+        Assert.Equal(1, unconfigured.ExitCode);
+        Assert.Contains("template 'update.sbn' does not exist", unconfigured.Out, StringComparison.Ordinal);
+        Assert.Equal(1, escaping.ExitCode);
+        Assert.Contains("a symlink leads out of the folder", escaping.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("OUTSIDE-FILE-CONTENT", escaping.Out + escaping.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -196,6 +196,42 @@ public sealed class FileArgumentTests
     }
 
     [Fact]
+    public void A_file_larger_than_the_limit_is_refused_without_reading_it_whole()
+    {
+        var root = Directory.CreateTempSubdirectory("runbook-big-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(root, "big.sbn"), new byte[ContainedFile.MaxBytes + 1]);
+
+            var error = Assert.Throws<ContainedFileException>(() => ContainedFile.ReadText("big.sbn", [root], "template"));
+
+            Assert.Equal("template 'big.sbn' is larger than 4 MB", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_file_that_is_not_utf8_is_refused()
+    {
+        var root = Directory.CreateTempSubdirectory("runbook-bytes-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(root, "latin1.sbn"), [0x63, 0x61, 0x66, 0xE9, 0x0A]);
+
+            var error = Assert.Throws<ContainedFileException>(() => ContainedFile.ReadText("latin1.sbn", [root], "template"));
+
+            Assert.Equal("template 'latin1.sbn' is not UTF-8 text", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_symlink_flipped_between_inside_and_outside_while_reading_never_yields_the_outside_file()
     {
         var root = Directory.CreateTempSubdirectory("runbook-toctou-").FullName;
