@@ -41,8 +41,9 @@ internal static class ExecCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var configuration = RunbookConfig.Load(parse.GetValue(config), console.WorkingDirectory);
-            var providerName = ResolveProviderName(parse.GetValue(provider), parse.GetValue(environment), configuration);
-            var target = CommonOptions.ResolveProvider(providerName)!;
+            var chosen = ResolveProviderName(parse.GetValue(provider), parse.GetValue(environment), configuration);
+            var target = CommonOptions.ResolveProvider(chosen);
+            var providerName = chosen ?? ProviderRequirements.None;
             var given = parse.GetValue(inputsFile) is { } path ? InputSources.ReadFile(path) : [];
             foreach (var (k, v) in PlaybookArguments.ParseInputs(parse.GetValue(inputs)))
             {
@@ -55,10 +56,23 @@ internal static class ExecCommand
                 return ExitCodes.Invalid;
             }
 
+            // Refuse before the journal, a lock or a step: every action must run on the chosen provider (or need none),
+            // in this playbook and in each one it runs.
+            if (ProviderRequirements.Problems(loaded, target, console.Color) is { Length: > 0 } problems)
+            {
+                console.Error.Write(problems);
+                return ExitCodes.Invalid;
+            }
+
             var values = BindInputs(loaded, given, console);
             if (values is null)
             {
                 return ExitCodes.Invalid;
+            }
+
+            if (parse.GetValue(planFile) is not null && target is null)
+            {
+                throw new UsageException("--plan: a reviewed plan was made for a provider; run it with the same --provider or --env");
             }
 
             if (parse.GetValue(planFile) is { } plan && CheckPlan(plan, loaded, values, providerName) is { } mismatch)
@@ -83,7 +97,8 @@ internal static class ExecCommand
         return command;
     }
 
-    internal static string ResolveProviderName(string? provider, string? environment, RunbookConfig config)
+    /// <summary>The provider --provider or --env names; null when neither is given (a playbook that needs no provider).</summary>
+    internal static string? ResolveProviderName(string? provider, string? environment, RunbookConfig config)
     {
         if (environment is not null)
         {
@@ -97,7 +112,7 @@ internal static class ExecCommand
             return provider ?? env.Provider;
         }
 
-        return provider ?? throw new UsageException("choose where to run: --provider NAME or --env NAME (an environment in runbook.yaml)");
+        return provider;
     }
 
     /// <summary>Typed inputs with secrets read from their sources; every problem printed at once, null if any.</summary>

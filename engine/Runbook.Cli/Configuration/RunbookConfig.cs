@@ -21,6 +21,12 @@ internal sealed record RunbookConfig(
     ImmutableDictionary<string, ImmutableArray<string>> Groups,
     ImmutableDictionary<string, EnvironmentConfig> Environments)
 {
+    /// <summary>
+    /// Folders (absolute, or relative to runbook.yaml) where <c>template:</c> files are looked up after the playbook's
+    /// own folder: <c>templates: shared/templates</c> or a list of them.
+    /// </summary>
+    public ImmutableArray<string> Templates { get; init; } = [];
+
     public const string FileName = "runbook.yaml";
 
     public static RunbookConfig Empty { get; } = new(null, ImmutableDictionary<string, ImmutableArray<string>>.Empty,
@@ -44,7 +50,20 @@ internal sealed record RunbookConfig(
             throw new UsageException(first is null ? $"{file}: the config must be a mapping" : first.ToString());
         }
 
-        return new RunbookConfig(file, ReadGroups(map, file), ReadEnvironments(map, file));
+        return new RunbookConfig(file, ReadGroups(map, file), ReadEnvironments(map, file)) { Templates = ReadTemplates(map, file) };
+    }
+
+    private static ImmutableArray<string> ReadTemplates(YamlMapping root, string file)
+    {
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file)) ?? ".";
+        var names = root["templates"] switch
+        {
+            null => [],
+            YamlScalar one => [one],
+            YamlSequence many when many.Items.All(i => i is YamlScalar) => many.Items.Cast<YamlScalar>().ToList(),
+            var other => throw new UsageException($"{other.Span}: templates must be a folder or a list of folders"),
+        };
+        return [.. names.Select(n => System.IO.Path.GetFullPath(n.Value, folder))];
     }
 
     private static ImmutableDictionary<string, ImmutableArray<string>> ReadGroups(YamlMapping root, string file)

@@ -60,7 +60,10 @@ internal static class RunSession
             masker,
             TimeProvider.System,
             http,
-            console.WorkingDirectory);
+            console.WorkingDirectory)
+        {
+            TemplateDirectories = config.Templates,
+        };
         return (services, run => tree is null ? run() : tree.ShowAsync(run));
     }
 

@@ -74,13 +74,18 @@ public sealed partial class Executor
                         : StepOutcome.Failure($"'{invocation.ActionName}' is not available for provider '{_request.Provider}' in this build");
                 }
             }
-            catch (RunExpressionException ex)
+            catch (Exception ex) when (ex is RunExpressionException or Actions.Files.ContainedFileException)
             {
                 outcome = StepOutcome.Failure(ex.Message);
             }
             catch (OperationCanceledException)
             {
                 outcome = StepOutcome.Failure($"timed out after {step.Rollback?.Timeout?.Text ?? _services.DefaultStepTimeout.ToString()}");
+            }
+            catch (Exception ex)
+            {
+                // A compensation that throws has failed like any other: journaled, reported, and the others still run.
+                outcome = StepOutcome.Failure(UnexpectedFailure(name, ex));
             }
         }
 

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Runbook.Execution.Actions;
+using Runbook.Execution.Actions.Files;
 using Runbook.Execution.Journal;
+using Runbook.Language.Actions;
 using Runbook.Language.Model;
 
 namespace Runbook.Execution.Engine;
@@ -18,7 +20,7 @@ public sealed partial class Executor
             {
                 run = expressions.Condition(condition);
             }
-            catch (RunExpressionException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 return await FailAsync(step, 1, $"if: {ex.Message}", willRetry: false, 0, cancellationToken).ConfigureAwait(false);
             }
@@ -121,7 +123,7 @@ public sealed partial class Executor
 
             return await action.ExecuteAsync(invocation, timeout.Token).ConfigureAwait(false);
         }
-        catch (RunExpressionException ex)
+        catch (Exception ex) when (ex is RunExpressionException or ContainedFileException)
         {
             return StepOutcome.Failure(ex.Message, retryable: false);
         }
@@ -133,7 +135,17 @@ public sealed partial class Executor
         {
             return StepOutcome.Failure("interrupted", retryable: false);
         }
+        catch (Exception ex)
+        {
+            // Whatever an action throws (a bad value it did not expect, a response it could not parse, a library's
+            // own exception) is this step's failure: the run then goes down the failed-step path (on_failure, rollback).
+            return StepOutcome.Failure(UnexpectedFailure(ActionName(step.Action), ex), retryable: false);
+        }
     }
+
+    /// <summary>The message for an exception an action did not turn into a failure itself.</summary>
+    internal static string UnexpectedFailure(string action, Exception ex) =>
+        $"{action} failed unexpectedly: {ex.Message} ({ex.GetType().Name})";
 
     /// <summary>The arguments an action gets: <c>with:</c> evaluated, or the shell script made injection-safe.</summary>
     private StepInvocation BuildInvocation(string stepId, StepAction action, bool mutates, int attempt, RunExpressions expressions)
@@ -170,17 +182,54 @@ public sealed partial class Executor
                     ["env"] = env.ToDictionary(e => e.Key, e => (object?)e.Value) as IReadOnlyDictionary<string, object?>,
                 }, attempt, log, context);
             case UsesAction uses:
-                var arguments = uses.With.ToDictionary(a => a.Name, a => expressions.Argument(a.Value), StringComparer.Ordinal);
+                var arguments = EvaluateArguments(uses, expressions);
                 arguments["__mutates"] = mutates;
-                if (uses.Name.StartsWith("notify.", StringComparison.Ordinal) && uses.Find("template") is { } template)
+                if (uses.Name.StartsWith("notify.", StringComparison.Ordinal) && uses.Find("template") is not null)
                 {
-                    arguments["text"] = expressions.RenderTemplateFile(Path.GetFullPath(Values.ToText(arguments["template"]), PlaybookDirectory));
+                    var (text, path) = ContainedFile.ReadText(Values.ToText(arguments["template"]), [PlaybookDirectory, .. _services.TemplateDirectories], "template");
+                    arguments["text"] = expressions.RenderTemplateText(text, path);
                 }
 
                 return new StepInvocation(stepId, uses.Name, arguments, attempt, log, context);
             default:
                 throw new InvalidOperationException("unreachable: a step runs a script or an action");
         }
+    }
+
+    /// <summary>
+    /// The step's <c>with:</c> values, evaluated and held to the action's descriptor: a value of the wrong type, an
+    /// expression in an argument that is code, a file name that leaves the folder all fail the step here, with the
+    /// argument named, before the action sees them.
+    /// </summary>
+    private Dictionary<string, object?> EvaluateArguments(UsesAction uses, RunExpressions expressions)
+    {
+        var descriptor = _services.Catalog.FindAction(uses.Name);
+        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var argument in uses.With)
+        {
+            var parameter = descriptor?.FindParameter(argument.Name);
+            if (parameter?.Code is { } language && argument.Value.Templates().Any(t => !t.IsLiteral))
+            {
+                throw new RunExpressionException(
+                    $"'{argument.Name}' of '{uses.Name}' is {language.Name} and takes no expression; pass values as {language.ValuesArgument} (RB0312)");
+            }
+
+            var value = expressions.Argument(argument.Value);
+            if (parameter is not null && !ArgumentTypes.Accepts(parameter.Type, value))
+            {
+                throw new RunExpressionException(
+                    $"'{argument.Name}' of '{uses.Name}' must be {ArgumentTypes.Expected(parameter.Type)}, but {argument.Value.Raw} is '{Values.ToText(value)}'");
+            }
+
+            if (parameter is { IsFile: true } && value is not null && FileArguments.Problem(Values.ToText(value)) is { } problem)
+            {
+                throw new ContainedFileException($"'{argument.Name}' of '{uses.Name}' is refused: {problem} (RB0313)");
+            }
+
+            arguments[argument.Name] = value;
+        }
+
+        return arguments;
     }
 
     private async Task<StepOutcome> WaitUntilAsync(ArgumentValue condition, StepInvocation invocation, CancellationToken cancellationToken)
@@ -216,6 +265,10 @@ public sealed partial class Executor
         catch (RunExpressionException ex)
         {
             return $"would run {ActionName(step.Action)} (values not yet known: {ex.Message})";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return $"would run {ActionName(step.Action)} (the preview failed: {ex.Message})";
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Runbook.Execution.Actions;
+using Runbook.Execution.Actions.Files;
 using Runbook.Execution.Journal;
 using Runbook.Language;
 using Runbook.Language.Diagnostics;
@@ -17,8 +18,8 @@ public sealed partial class Executor
     /// </summary>
     private async Task<StepOutcome> RunSubPlaybookAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
-        var path = Path.GetFullPath(invocation.GetString("path") ?? string.Empty, PlaybookDirectory);
-        var loaded = PlaybookLoader.LoadFile(path, _services.Catalog, _services.Catalog.FindProvider(_request.Provider));
+        var loaded = LoadSubPlaybook(invocation.GetString("path") ?? string.Empty);
+        var path = loaded.Path;
         if (!loaded.IsValid)
         {
             return StepOutcome.Failure($"{path} is not a valid playbook: {string.Join("; ", loaded.Diagnostics.Where(d => d.IsError).Take(3))}", retryable: false);
@@ -63,12 +64,18 @@ public sealed partial class Executor
 
         var state = RunState.FromJournal(childId, await _services.Journal.ReadAsync(childId, cancellationToken).ConfigureAwait(false));
         var uses = (UsesAction)step.Action;
-        var path = Path.GetFullPath(Expressions().TryStaticText(uses.Find("path")!.Value) ?? string.Empty, PlaybookDirectory);
-        var loaded = PlaybookLoader.LoadFile(path, _services.Catalog, _services.Catalog.FindProvider(_request.Provider));
+        var loaded = LoadSubPlaybook(Expressions().TryStaticText(uses.Find("path")!.Value) ?? string.Empty);
         var request = _request with { Playbook = loaded, Inputs = ImmutableDictionary<string, object?>.Empty.AddRange(state.Inputs) };
         var result = await RollbackAsync(_services, request, state, cancellationToken).ConfigureAwait(false);
         return result.Status is RunStatus.RolledBack or RunStatus.Failed
             ? StepOutcome.Success()
             : StepOutcome.Failure($"the rollback of child run {childId} is incomplete: {result.Summary}");
+    }
+
+    /// <summary>A child playbook, read only from inside this playbook's folder (see <see cref="ContainedFile"/>).</summary>
+    private LoadedPlaybook LoadSubPlaybook(string name)
+    {
+        var (text, path) = ContainedFile.ReadText(name, [PlaybookDirectory], "playbook");
+        return PlaybookLoader.Load(path, System.Text.Encoding.UTF8.GetBytes(text), _services.Catalog, _services.Catalog.FindProvider(_request.Provider));
     }
 }

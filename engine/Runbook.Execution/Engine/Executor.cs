@@ -114,9 +114,19 @@ public sealed partial class Executor
             }
 
             Emit(new RunStartedEvent(_runId, Now, _playbook.Name, _request.Provider, _request.Initiator, _request.DryRun, resumed));
-            var outcome = FailedBeforeResume() is { } failed
-                ? await FinishFailureAsync(failed, cancellationToken).ConfigureAwait(false)
-                : await RunPhasesAsync(cancellationToken).ConfigureAwait(false);
+            RunOutcome outcome;
+            try
+            {
+                outcome = FailedBeforeResume() is { } failed
+                    ? await FinishFailureAsync(failed, cancellationToken).ConfigureAwait(false)
+                    : await RunPhasesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await RecordInternalErrorAsync(ex).ConfigureAwait(false);
+                throw;
+            }
+
             return await FinishAsync(outcome, CancellationToken.None).ConfigureAwait(false);
         }
         finally
@@ -125,6 +135,26 @@ public sealed partial class Executor
             {
                 await ReleaseLeasesAsync(targets).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A fault outside any step (a bug in the engine, a journal that stopped answering) still ends the run as failed in
+    /// the journal, so it does not read as running forever and <c>runbook rollback RUN</c> can undo what it did. Best
+    /// effort: when the journal itself is what failed, there is nothing more to write to.
+    /// </summary>
+    private async Task RecordInternalErrorAsync(Exception ex)
+    {
+        try
+        {
+            await AppendAsync(JournalEventKind.RunFinished, null, new JsonData()
+                .Add("status", RunStatus.Failed.ToName())
+                .Add("summary", $"internal error outside any step: {ex.Message} ({ex.GetType().Name}); completed steps were left as they are. "
+                    + $"Undo them with: runbook rollback {_runId}"), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception journalError) when (journalError is not OperationCanceledException)
+        {
+            Emit(new StepLogEvent(_runId, Now, string.Empty, "stderr", $"the journal could not record the failure either: {journalError.Message}"));
         }
     }
 

@@ -26,6 +26,9 @@ public sealed record ExecutorServices(
     /// <summary>How often a run waiting on others' approvals looks at the journal.</summary>
     public TimeSpan ApprovalPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Folders besides the playbook's own where <c>template:</c> files are looked up (runbook.yaml <c>templates:</c>).</summary>
+    public System.Collections.Immutable.ImmutableArray<string> TemplateDirectories { get; init; } = [];
+
     /// <summary>A step without its own timeout gives up after this long.</summary>
     public TimeSpan DefaultStepTimeout { get; init; } = TimeSpan.FromMinutes(30);
 }

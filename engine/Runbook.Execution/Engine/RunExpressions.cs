@@ -92,18 +92,12 @@ internal sealed class RunExpressions(Executor.ExpressionInputs inputs)
         }
     }
 
-    /// <summary>Renders a Scriban template file (a long status update) with the same locked-down context.</summary>
-    public string RenderTemplateFile(string path)
+    /// <summary>Renders a Scriban template (a long status update, read from its file by the caller) with the same locked-down context.</summary>
+    public string RenderTemplateText(string text, string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new RunExpressionException($"template file '{path}' does not exist");
-        }
-
         try
         {
-            var rendered = _evaluator.RenderTemplate(File.ReadAllText(path), path);
-            var text = File.ReadAllText(path);
+            var rendered = _evaluator.RenderTemplate(text, path);
             if (inputs.SecretInputs.Any(s => text.Contains("inputs." + s, StringComparison.Ordinal)))
             {
                 inputs.Masker.Add(rendered);

@@ -13,10 +13,35 @@ public enum ParameterType
 
     /// <summary>Any value: a scalar, a list or a mapping.</summary>
     Any,
+
+    /// <summary>An HTTP status code (100–599) or a list of them.</summary>
+    StatusCodes,
 }
 
 /// <summary>One argument an action takes under <c>with:</c>.</summary>
-public sealed record ParameterDescriptor(string Name, ParameterType Type, bool Required, string Description);
+public sealed record ParameterDescriptor(string Name, ParameterType Type, bool Required, string Description)
+{
+    /// <summary>
+    /// Set when the argument's text is code in another language (SQL, PromQL, a Redis command): an expression in it
+    /// would splice a value into code, so the checker refuses one there and the value goes in the way the language says.
+    /// </summary>
+    public CodeLanguage? Code { get; init; }
+
+    /// <summary>
+    /// True when the argument names a file the engine reads: it resolves inside the playbook's folder (or the
+    /// configured templates folder), never outside it.
+    /// </summary>
+    public bool IsFile { get; init; }
+}
+
+/// <summary>The language an argument's text is written in, and how values reach it without becoming code.</summary>
+/// <param name="Name">The language as people call it: SQL, PromQL.</param>
+/// <param name="ValuesArgument">The argument that carries values (<c>parameters</c> for SQL).</param>
+/// <param name="Placeholder">How the code names one value, with <c>{name}</c> for the name (<c>@{name}</c> for SQL).</param>
+public sealed record CodeLanguage(string Name, string ValuesArgument, string Placeholder)
+{
+    public string PlaceholderFor(string name) => Placeholder.Replace("{name}", name, StringComparison.Ordinal);
+}
 
 /// <summary>
 /// What the language knows of an action: its arguments, whether it mutates, the outputs it produces, and how a

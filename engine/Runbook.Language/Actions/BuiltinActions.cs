@@ -12,10 +12,13 @@ public static class BuiltinActions
     private static ActionDescriptor Action(string name, string summary, bool mutates, string plan, ImmutableArray<string> outputs, params ParameterDescriptor[] parameters) =>
         new(name, summary, mutates, [.. parameters], outputs, plan);
 
+    /// <summary>sql.query's query: values go in as bind parameters, never as text.</summary>
+    private static readonly CodeLanguage Sql = new("SQL", "parameters", "@{name}");
+
     private static readonly ParameterDescriptor[] NotifyCommon =
     [
         Opt("text", ParameterType.String, "The message; may hold ${{ }} expressions."),
-        Opt("template", ParameterType.String, "A Scriban template file rendered with the same context, instead of text."),
+        Opt("template", ParameterType.String, "A Scriban template file rendered with the same context, instead of text; inside the playbook's folder or the templates folder of runbook.yaml.") with { IsFile = true },
         Opt("fail_on_error", ParameterType.Boolean, "Fail the step when the notification cannot be delivered (default false)."),
     ];
 
@@ -29,20 +32,20 @@ public static class BuiltinActions
             Opt("body", ParameterType.String, "Request body as text."),
             Opt("json", ParameterType.Any, "Request body as JSON."),
             Opt("timeout", ParameterType.Duration, "Request timeout (default 30s)."),
-            Opt("expect_status", ParameterType.Any, "Expected status code or list of codes.")),
+            Opt("expect_status", ParameterType.StatusCodes, "Expected status code or list of codes.")),
         Action("http.check", "Check an HTTP endpoint's status, body or JSON value (read-only).", false, "check {url} (expect {expect_status})",
             ["status", "headers", "body", "json"],
             Req("url", ParameterType.String, "Absolute http(s) URL."),
             Opt("method", ParameterType.String, "HTTP method (default GET)."),
             Opt("headers", ParameterType.Map, "Request headers."),
             Opt("timeout", ParameterType.Duration, "Request timeout (default 10s)."),
-            Opt("expect_status", ParameterType.Any, "Expected status code or list of codes (default 200)."),
+            Opt("expect_status", ParameterType.StatusCodes, "Expected status code or list of codes (default 200)."),
             Opt("expect_body_contains", ParameterType.String, "Text the body must contain."),
             Opt("expect_json", ParameterType.Map, "JSON paths and the values they must hold.")),
         Action("sql.query", "Run a parameterised PostgreSQL query (read-only unless the step says mutates: true).", false, "query {connection}: {query}",
             ["rows", "row_count", "truncated"],
             Req("connection", ParameterType.String, "Connection string (usually a secret input)."),
-            Req("query", ParameterType.String, "SQL with @name parameters; values are never spliced into the text."),
+            Req("query", ParameterType.String, "SQL with @name parameters; values are never spliced into the text.") with { Code = Sql },
             Opt("parameters", ParameterType.Map, "Parameter values by name; a list binds as an array (= ANY(@ids)), a mapping as JSON text (@doc::jsonb)."),
             Opt("max_rows", ParameterType.Number, "Rows kept in the output (default 100)."),
             Opt("statement_timeout", ParameterType.Duration, "Server-side statement timeout (default 30s).")),
@@ -69,14 +72,14 @@ public static class BuiltinActions
         Action("wait.until", "Poll a condition or an HTTP check until it holds or the timeout passes.", false, "wait until {condition} (every {interval}, up to {timeout})", ["attempts"],
             Opt("condition", ParameterType.Any, "An expression that must become true."),
             Opt("url", ParameterType.String, "An HTTP endpoint to check instead."),
-            Opt("expect_status", ParameterType.Any, "Expected status for url (default 200)."),
+            Opt("expect_status", ParameterType.StatusCodes, "Expected status for url (default 200)."),
             Opt("interval", ParameterType.Duration, "Time between polls (default 5s)."),
             Req("timeout", ParameterType.Duration, "Give up after this long.")),
         Action("assert", "Fail the step unless a condition holds.", false, "assert {condition}", [],
             Req("condition", ParameterType.Any, "An expression that must be true."),
             Opt("message", ParameterType.String, "Why it must hold, shown when it does not.")),
         Action("playbook.run", "Run another playbook with inputs; its outputs come back, its rollbacks join this run's.", true, "run playbook {path}", ["outputs", "status"],
-            Req("path", ParameterType.String, "Path of the playbook, relative to this file."),
+            Req("path", ParameterType.String, "Path of the playbook, relative to this file and inside its folder.") with { IsFile = true },
             Opt("inputs", ParameterType.Map, "Inputs for it.")),
         .. ServiceActions.All,
     ];

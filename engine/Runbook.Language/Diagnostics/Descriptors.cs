@@ -67,6 +67,8 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor SecretMayBePrinted = Warning("RB0306", "Secret used where it may be printed");
     public static readonly DiagnosticDescriptor ActionNotSupportedByProvider = Error("RB0307", "Action not supported by the provider");
     public static readonly DiagnosticDescriptor NeedsLaterStep = Error("RB0308", "needs names a step that runs later");
+    public static readonly DiagnosticDescriptor ExpressionInCode = Error("RB0312", "Expression inside an argument that is code");
+    public static readonly DiagnosticDescriptor FileOutsidePlaybookFolder = Error("RB0313", "File argument outside the playbook's folder");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -80,6 +82,7 @@ public static class Descriptors
         HyphenInExpression,
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
         UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
+        ExpressionInCode, FileOutsidePlaybookFolder,
 
     ];
 }

@@ -44,6 +44,17 @@ internal sealed class ExecutorHarness : IAsyncDisposable
 
     public async Task<IJournal> JournalAsync() => _journal ??= await JournalFactory.OpenAsync(JournalPath, null, Time, CancellationToken.None);
 
+    /// <summary>The temp folder the playbooks are written to (the playbook's folder for file arguments).</summary>
+    public string Folder => _folder;
+
+    /// <summary>A playbook as loaded, errors and all: for proving what the executor does with one the checker refused.</summary>
+    public LoadedPlaybook LoadUnchecked(string yaml)
+    {
+        var path = Path.Combine(_folder, $"playbook-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        return PlaybookLoader.LoadFile(path, ActionCatalog.Create([]));
+    }
+
     public LoadedPlaybook Load(string yaml)
     {
         var path = Path.Combine(_folder, $"playbook-{Guid.NewGuid():N}.yaml");

@@ -57,14 +57,17 @@ internal static class HttpExchange
         }
     }
 
-    /// <summary>The statuses a step accepts: expect_status as a number or a list (default 200).</summary>
+    /// <summary>The statuses a step accepts: expect_status as a number or a list (default 200); the executor has checked the type.</summary>
     public static IReadOnlyList<long> ExpectedStatuses(StepInvocation invocation, long fallback) => invocation.Get("expect_status") switch
     {
         null => [fallback],
-        string one => [Convert.ToInt64(one, CultureInfo.InvariantCulture)],
-        IEnumerable<object?> list => [.. list.Select(v => Convert.ToInt64(Values.ToText(v), CultureInfo.InvariantCulture))],
-        var one => [Convert.ToInt64(Values.ToText(one), CultureInfo.InvariantCulture)],
+        string one => [Status(one)],
+        IEnumerable<object?> list => [.. list.Select(Status)],
+        var one => [Status(one)],
     };
+
+    private static long Status(object? value) => Runbook.Language.Actions.ArgumentTypes.StatusCode(value)
+        ?? throw new ArgumentException($"expect_status: '{Values.ToText(value)}' is not an HTTP status code (100-599)");
 
     /// <summary>4xx other than 408 and 429 will not change by asking again.</summary>
     public static bool Retryable(int status) => status is >= 500 or 408 or 429;
