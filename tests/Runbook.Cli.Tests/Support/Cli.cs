@@ -66,7 +66,7 @@ public sealed class CliTarget(string name, string fileName, string? dll)
 
     private HashSet<string> SeenRuns { get; } = new(StringComparer.Ordinal);
 
-    private ProcessStartInfo Start(string workingDirectory, string[] args)
+    private ProcessStartInfo Start(string workingDirectory, string[] args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -87,7 +87,38 @@ public sealed class CliTarget(string name, string fileName, string? dll)
 
         start.Environment["NO_COLOR"] = "1";
         start.Environment["RUNBOOK_USER"] = "alice";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         return start;
+    }
+
+    /// <summary>
+    /// Runs a command with its own environment variables (given to the child only, never set in this test
+    /// process), killed after <paramref name="timeout"/>: null then.
+    /// </summary>
+    internal CliResult? RunWith(string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    {
+        using var process = Process.Start(Start(workingDirectory, args, environment))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return null;
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     internal CliResult RunIn(string workingDirectory, params string[] args)
