@@ -186,12 +186,7 @@ public sealed class ExpressionCheckerTests
     [InlineData("'{0} {1}' | format inputs.service", "RB0213 16:26")]
     public void A_literal_format_string_that_GitHub_would_refuse_is_reported_at_the_brace(string call, string expected)
     {
-        var d = Assert.Single(Check($$"""
-              gather:
-                - id: logs
-                  run: echo ${{ {{call}} }}
-                  mutates: false
-            """));
+        var d = Assert.Single(Check(Step(call)));
         Assert.Equal(expected, At(d));
         Assert.Contains("format()", d.Message, StringComparison.Ordinal);
     }
@@ -204,12 +199,10 @@ public sealed class ExpressionCheckerTests
     [InlineData("format('{{{0}}}', inputs.service)")]
     [InlineData("format(inputs.service, 1)")] // computed: checked when the step runs
     public void A_well_formed_or_computed_format_string_is_accepted(string call) =>
-        Assert.Empty(Check($$"""
-              gather:
-                - id: logs
-                  run: echo ${{ {{call}} }}
-                  mutates: false
-            """));
+        Assert.Empty(Check(Step(call)));
+
+    private static string Step(string expression) =>
+        "  gather:\n    - id: logs\n      run: echo ${{ " + expression + " }}\n      mutates: false";
 
     [Fact]
     public void A_format_string_with_an_escaped_quote_is_reported_at_the_whole_literal()

@@ -44,7 +44,7 @@ public sealed class YamlTreeProperties
     private static Gen<Node> ScalarGen() =>
         Gen.Elements(Values).SelectMany(v => Gen.Choose(0, 2).Select(style => (Node)new Scalar(v, style)));
 
-    private static Gen<IList<T>> Few<T>(Gen<T> item, int most) => Gen.Choose(0, most).SelectMany(n => Gen.ListOf(item, n));
+    private static Gen<List<T>> Few<T>(Gen<T> item, int most) => Gen.Choose(0, most).SelectMany(n => Gen.ListOf(item, n));
 
     private static Gen<(string Key, Node Value)> Entry(int depth) => Gen.Zip(Gen.Elements(Keys), NodeGen(depth), (k, v) => (k, v));
 
