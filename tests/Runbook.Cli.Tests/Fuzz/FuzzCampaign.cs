@@ -126,6 +126,12 @@ internal sealed partial class FuzzCampaign
         return [.. args];
     }
 
+    /// <summary>Environment variables for secret inputs read from the environment, for the child process only.</summary>
+    public static Dictionary<string, string?> SecretsFor(LoadedPlaybook loaded) =>
+        (loaded.Playbook?.Inputs ?? []).Where(i => i.From is { Kind: SecretSourceKind.Environment })
+            .Select(i => i.From!.Reference).Distinct(StringComparer.Ordinal)
+            .ToDictionary(name => name, _ => (string?)"fuzz-secret-0123456789", StringComparer.Ordinal);
+
     /// <summary>What makes an outcome a crash: an exit code outside the contract, or a stack trace in the output.</summary>
     public static string? Fault(int exitCode, string output) =>
         exitCode is not (0 or 1 or 2) ? $"exit code {exitCode}"

@@ -16,9 +16,14 @@ namespace Runbook.Cli.Tests.Fuzz;
 public sealed class FuzzProcessTests(ITestOutputHelper output)
 {
     /// <summary>Every how-many-th case of the campaign runs as a process too.</summary>
-    private const int SampleEvery = 30;
+    private const int SampleEvery = 150;
 
-    private static readonly TimeSpan ExecTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>How many cases that still validate are added to the sample, so that exec reaches the executor.</summary>
+    private const int RunnableCases = 16;
+
+    private static readonly string[] ExecutableProviders = ["compose", "kubernetes"];
+
+    private static readonly TimeSpan ExecTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly string[] HarmlessTools =
     [
@@ -32,9 +37,27 @@ public sealed class FuzzProcessTests(ITestOutputHelper output)
     {
         // Arrange
         var campaign = FuzzCampaign.FromEnvironment(defaultCases: 3000);
-        var numbers = campaign.Only is { } one ? [one] : campaign.CaseNumbers.Where(n => n % SampleEvery == 0).ToList();
+        // Most mutated playbooks are invalid and end at the checker; to reach the executor, the sample also takes
+        // the first cases (in case order, so the sample is as reproducible as the cases) that still validate.
+        var runnable = new Dictionary<int, string>();
+        foreach (var n in campaign.Only is { } only ? [only] : campaign.CaseNumbers.Where(n => n % SampleEvery != 0))
+        {
+            if (runnable.Count == RunnableCases)
+            {
+                break;
+            }
+
+            if (ExecutableProvider(campaign.Make(n)) is { } provider)
+            {
+                runnable[n] = provider;
+            }
+        }
+
+        List<int> numbers = campaign.Only is { } one ? [one]
+            : [.. campaign.CaseNumbers.Where(n => n % SampleEvery == 0), .. runnable.Keys];
         var failures = new FuzzCampaign.Failures();
         var slow = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var execExits = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         using var sandbox = new ToolSandbox(HarmlessTools);
         var clock = Stopwatch.StartNew();
         output.WriteLine($"fuzz seed {campaign.Seed}, {numbers.Count} cases through {cli}");
@@ -48,20 +71,24 @@ public sealed class FuzzProcessTests(ITestOutputHelper output)
             {
                 var file = Path.Combine(folder.FullName, "playbook.yaml");
                 File.WriteAllBytes(file, fuzz.Bytes);
-                var inputs = FuzzCampaign.InputsFor(PlaybookLoader.LoadFile(file, ProviderRegistry.Catalog), fuzz.Pick);
-                var environment = new Dictionary<string, string?>
+                var loaded = PlaybookLoader.LoadFile(file, ProviderRegistry.Catalog);
+                var inputs = FuzzCampaign.InputsFor(loaded, fuzz.Pick);
+                var provider = runnable.GetValueOrDefault(number, fuzz.Provider);
+                var environment = new Dictionary<string, string?>(FuzzCampaign.SecretsFor(loaded))
                 {
                     ["RUNBOOK_HOME"] = folder.FullName,
                     ["HOME"] = folder.FullName,
                     ["XDG_STATE_HOME"] = folder.FullName,
                     ["RUNBOOK_JOURNAL"] = null,
+                    ["KUBECONFIG"] = null, // no cluster and no Docker daemon of this machine is the fuzzer's to touch
+                    ["DOCKER_HOST"] = null,
                     ["PATH"] = sandbox.Path,
                 };
                 string[][] commands =
                 [
                     ["validate", file],
-                    ["plan", file, "--provider", fuzz.Provider, "--format", "json", .. inputs],
-                    ["exec", file, "--provider", fuzz.Provider, "--dry-run", "--format", number % 2 == 0 ? "json" : "text", .. inputs],
+                    ["plan", file, "--provider", provider, "--format", "json", .. inputs],
+                    ["exec", file, "--provider", provider, "--dry-run", "--format", number % 2 == 0 ? "json" : "text", .. inputs],
                 ];
                 foreach (var args in commands)
                 {
@@ -71,6 +98,11 @@ public sealed class FuzzProcessTests(ITestOutputHelper output)
                     {
                         slow.Add(number); // a dry run that waits on retries or wait.until: not a crash, but said
                         continue;
+                    }
+
+                    if (args[0] == "exec")
+                    {
+                        execExits.AddOrUpdate(result.ExitCode, 1, (_, n) => n + 1);
                     }
 
                     var text = result.Out + "\n" + result.Error;
@@ -96,9 +128,14 @@ public sealed class FuzzProcessTests(ITestOutputHelper output)
 
         // Assert
         output.WriteLine($"{numbers.Count} cases in {clock.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s; "
+            + $"exec --dry-run exits: {string.Join(", ", execExits.OrderBy(e => e.Key).Select(e => $"{e.Value}× {e.Key}"))}; "
             + $"{slow.Count} stopped after {ExecTimeout.TotalSeconds} s (cases {string.Join(", ", slow.Order())})");
         Assert.True(failures.Count == 0, failures.Describe(campaign));
     }
+
+    /// <summary>A provider that executes here and accepts the case's playbook without errors, if there is one.</summary>
+    private static string? ExecutableProvider(FuzzCase fuzz) =>
+        ExecutableProviders.FirstOrDefault(p => PlaybookLoader.Load("playbook.yaml", fuzz.Bytes, ProviderRegistry.Catalog, ProviderRegistry.Catalog.FindProvider(p)).IsValid);
 
     /// <summary>A folder of symbolic links to a few tools, used as the whole PATH of a child process.</summary>
     private sealed class ToolSandbox : IDisposable
