@@ -37,8 +37,10 @@ internal static class DiagnosticText
         {
             var number = diagnostic.Span.Line.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var gutter = new string(' ', number.Length);
+            // A span may start just past the last character (a key with nothing after its ':'): the caret then
+            // stands after the line, one column wide, rather than the range being inverted.
             var start = Math.Clamp(diagnostic.Span.Column - 1, 0, line.Length);
-            var end = diagnostic.Span.End.Line == diagnostic.Span.Line ? Math.Clamp(diagnostic.Span.End.Column - 1, start + 1, line.Length) : line.Length;
+            var end = diagnostic.Span.End.Line == diagnostic.Span.Line ? Math.Min(diagnostic.Span.End.Column - 1, line.Length) : line.Length;
             var width = Math.Max(1, end - start);
             text.Append(' ').Append(number).Append(" | ").Append(line).Append('\n');
             text.Append(' ').Append(gutter).Append(" | ").Append(new string(' ', start)).Append(Paint(new string('^', width), paint, color)).Append('\n');

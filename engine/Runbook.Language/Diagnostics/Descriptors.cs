@@ -56,6 +56,8 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor UnknownOutput = Error("RB0209", "Reference to an output the step does not produce");
     public static readonly DiagnosticDescriptor UnknownContext = Error("RB0210", "Unknown name in expression");
     public static readonly DiagnosticDescriptor HyphenInExpression = Error("RB0211", "Hyphenated name in expression");
+    public static readonly DiagnosticDescriptor InvalidFormatString = Error("RB0212", "Invalid format() string");
+    public static readonly DiagnosticDescriptor FormatArgumentMissing = Error("RB0213", "format() placeholder without an argument");
 
     // Graph and safety.
     public static readonly DiagnosticDescriptor Cycle = Error("RB0300", "Cycle in step dependencies");
@@ -79,7 +81,7 @@ public static class Descriptors
         InvalidInput, EmptyPlaybook, RunOnlyKey,
         ExpressionSyntax, UnterminatedExpression, ExpressionStatement, UnknownInput, UnknownStepInExpression,
         StepNotYetCompleted, UnknownFunction, WrongArgumentCount, TypeMismatch, UnknownOutput, UnknownContext,
-        HyphenInExpression,
+        HyphenInExpression, InvalidFormatString, FormatArgumentMissing,
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
         UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
         ExpressionInCode, FileOutsidePlaybookFolder,

@@ -57,7 +57,18 @@ public static class ExpressionChecker
                     return;
                 case ScriptFunctionCall call:
                     CheckCall(call, piped: 0);
+                    if (IsFormat(call) && call.Arguments is [var format, ..])
+                    {
+                        CheckFormat(format, call.Arguments.Count - 1);
+                    }
+
                     VisitAll(call.Arguments);
+                    return;
+                case ScriptPipeCall { To: ScriptFunctionCall call } pipe when IsFormat(call):
+                    // 'x {0}' | format(a): the piped value is the format string.
+                    CheckFormat(pipe.From, call.Arguments?.Count ?? 0);
+                    Visit(pipe.From);
+                    VisitPipeTarget(pipe.To);
                     return;
                 case ScriptPipeCall pipe:
                     Visit(pipe.From);
@@ -130,6 +141,41 @@ public static class ExpressionChecker
                     Visit(target);
                     break;
             }
+        }
+
+        private static bool IsFormat(ScriptFunctionCall call) => call.Target is ScriptVariableGlobal { Name: "format" };
+
+        /// <summary>A literal format string is read now, as format() would read it at run time: a lone brace or a
+        /// placeholder without an argument is an error here rather than a failed step later.</summary>
+        private void CheckFormat(ScriptExpression? format, int arguments)
+        {
+            if (format is not ScriptLiteral { Value: string text } literal)
+            {
+                return; // computed: checked when the step runs
+            }
+
+            var (parsed, error, offset) = FormatString.Parse(text);
+            if (parsed is null)
+            {
+                Report(Descriptors.InvalidFormatString, CharacterOf(literal, text, offset), $"format(): the format string has {error}",
+                    "write {0}, {1} … for the arguments, and double a brace ('{{' or '}}') to print it");
+            }
+            else if (parsed.FirstBeyond(arguments) is { } beyond)
+            {
+                Report(Descriptors.FormatArgumentMissing, CharacterOf(literal, text, beyond.Offset),
+                    $"format(): placeholder {{{beyond.Index}}} has no argument ({arguments} given after the format string)",
+                    arguments == 0 ? "pass the values after the format string: format('{0} of {1}', a, b)"
+                        : $"pass {beyond.Index + 1 - arguments} more argument(s), or number the placeholders from {{0}} to {{{arguments - 1}}}");
+            }
+        }
+
+        /// <summary>The span of one character of a string literal, or the whole literal when escapes make offsets differ.</summary>
+        private SourceSpan CharacterOf(ScriptLiteral literal, string value, int offset)
+        {
+            var written = Text(literal);
+            return written.Length == value.Length + 2 && written.AsSpan(1, value.Length).SequenceEqual(value)
+                ? part.SpanOf(literal.Span.Start.Offset + 1 + offset, 1)
+                : SpanOf(literal);
         }
 
         private void CheckBareName(ScriptVariableGlobal variable)

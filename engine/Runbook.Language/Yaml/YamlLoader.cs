@@ -84,8 +84,15 @@ public static class YamlLoader
         return text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..].TrimEnd('.') : "invalid YAML";
     }
 
+    /// <summary>
+    /// A span from YamlDotNet's marks, through their character index. Its own line and column count a lone
+    /// '\r', NEL (U+0085) and the Unicode line and paragraph separators as line breaks, which no editor's
+    /// line numbers (nor <see cref="SourceText"/>'s) do: past such a character every position was off.
+    /// </summary>
     private static SourceSpan SpanOf(SourceText source, Mark start, Mark end) =>
-        new(source.Path, new SourcePosition((int)start.Line, (int)start.Column), new SourcePosition((int)end.Line, (int)end.Column));
+        source.Span(Offset(start), Math.Max(Offset(start), Offset(end)));
+
+    private static int Offset(Mark mark) => (int)Math.Clamp(mark.Index, 0, int.MaxValue);
 
     private sealed class BuilderStop : Exception
     {
@@ -98,7 +105,7 @@ public static class YamlLoader
         private long _aliasExpansion;
 
         public SourcePosition LastGoodPosition =>
-            _parser.Current is { } e ? new SourcePosition((int)e.End.Line, (int)e.End.Column) : new SourcePosition(1, 1);
+            _parser.Current is { } e ? source.PositionOf(Offset(e.End)) : new SourcePosition(1, 1);
 
         public YamlNode? Read()
         {

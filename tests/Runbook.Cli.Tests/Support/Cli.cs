@@ -98,7 +98,7 @@ public sealed class CliTarget(string name, string fileName, string? dll, System.
 
     private HashSet<string> SeenRuns { get; } = new(StringComparer.Ordinal);
 
-    private ProcessStartInfo Start(string workingDirectory, string[] args)
+    private ProcessStartInfo Start(string workingDirectory, string[] args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -119,15 +119,16 @@ public sealed class CliTarget(string name, string fileName, string? dll, System.
 
         start.Environment["NO_COLOR"] = "1";
         start.Environment["RUNBOOK_USER"] = "alice";
-        foreach (var (variable, value) in _environment)
+        // The target's own variables first, then this call's: each reaches the child only.
+        foreach (var (name, value) in _environment.Concat(environment ?? new Dictionary<string, string?>()))
         {
             if (value is null)
             {
-                start.Environment.Remove(variable);
+                start.Environment.Remove(name);
             }
             else
             {
-                start.Environment[variable] = value;
+                start.Environment[name] = value;
             }
         }
 
@@ -194,6 +195,25 @@ public sealed class CliTarget(string name, string fileName, string? dll, System.
         {
             return string.Empty;
         }
+    }
+
+    /// <summary>
+    /// Runs a command with its own environment variables (given to the child only, never set in this test
+    /// process), killed after <paramref name="timeout"/>: null then.
+    /// </summary>
+    internal CliResult? RunWith(string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    {
+        using var process = Process.Start(Start(workingDirectory, args, environment))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return null;
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     internal CliResult RunIn(string workingDirectory, params string[] args)

@@ -169,4 +169,50 @@ public sealed class ExpressionCheckerTests
             """);
         Assert.Equal(["RB0202"], diagnostics.Select(d => d.Code));
     }
+
+    [Theory]
+    [InlineData("format('{0} of {1}}', inputs.service, 1)", "RB0212 16:39")] // the lone closing brace
+    [InlineData("format('}{0}', inputs.service)", "RB0212 16:29")]
+    [InlineData("format('{0', inputs.service)", "RB0212 16:29")]
+    [InlineData("format('{0}{', inputs.service)", "RB0212 16:32")]
+    [InlineData("format('{x}', inputs.service)", "RB0212 16:29")]
+    [InlineData("format('{0:x}', inputs.service)", "RB0212 16:29")]
+    [InlineData("format('{}', inputs.service)", "RB0212 16:29")]
+    [InlineData("format('{-1}', inputs.service)", "RB0212 16:29")]
+    [InlineData("format('{99999999999}', inputs.service)", "RB0212 16:29")]
+    [InlineData("format('{0} of {1}', inputs.service)", "RB0213 16:36")]
+    [InlineData("format('{1}', inputs.service)", "RB0213 16:29")]
+    [InlineData("format('{0}')", "RB0213 16:29")]
+    [InlineData("'{0} {1}' | format inputs.service", "RB0213 16:26")]
+    public void A_literal_format_string_that_GitHub_would_refuse_is_reported_at_the_brace(string call, string expected)
+    {
+        var d = Assert.Single(Check(Step(call)));
+        Assert.Equal(expected, At(d));
+        Assert.Contains("format()", d.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("format('{0} of {1}', inputs.service, 1)")]
+    [InlineData("format('{{literal}} {0}', inputs.service)")]
+    [InlineData("format('{0}{0}', inputs.service, 'unused', 'also unused')")] // GitHub ignores unused arguments
+    [InlineData("format('no placeholders', inputs.service)")]
+    [InlineData("format('{{{0}}}', inputs.service)")]
+    [InlineData("format(inputs.service, 1)")] // computed: checked when the step runs
+    public void A_well_formed_or_computed_format_string_is_accepted(string call) =>
+        Assert.Empty(Check(Step(call)));
+
+    private static string Step(string expression) =>
+        "  gather:\n    - id: logs\n      run: echo ${{ " + expression + " }}\n      mutates: false";
+
+    [Fact]
+    public void A_format_string_with_an_escaped_quote_is_reported_at_the_whole_literal()
+    {
+        var d = Assert.Single(Check("""
+              gather:
+                - id: logs
+                  run: echo ${{ format("it\"s }", inputs.service) }}
+                  mutates: false
+            """));
+        Assert.Equal("RB0212 16:28", At(d));
+    }
 }

@@ -56,6 +56,18 @@ public sealed class ExpressionEvaluatorTests
         Assert.Equal("[\n  \"a\",\n  \"b\"\n]", Eval("${{ toJSON(inputs.tags) }}"));
     }
 
+    [Theory]
+    [InlineData("${{ format(inputs.service + ' }', 1) }}", "lone '}'")]
+    [InlineData("${{ format(inputs.service + ' {', 1) }}", "lone '{'")]
+    [InlineData("${{ format(inputs.service + ' {2}', 1) }}", "placeholder {2} has no argument")]
+    [InlineData("${{ format(inputs.service + ' {x}', 1) }}", "is not a placeholder")]
+    public void A_computed_format_string_GitHub_would_refuse_fails_with_an_explanation(string expression, string expected)
+    {
+        var error = Assert.Throws<ExpressionException>(() => Eval(expression));
+        Assert.Contains("format()", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Scriban_pipes_and_builtins_work()
     {

@@ -80,4 +80,40 @@ public sealed class YamlLoaderTests
         Assert.Equal("1", ((YamlScalar)c["x"]!).Value);
         Assert.Equal("3", ((YamlScalar)c["y"]!).Value);
     }
+
+    [Theory]
+    [InlineData("\r")] // a lone carriage return (an old Mac line end, or a stray byte)
+    [InlineData("\u0085")] // NEL
+    [InlineData("\u2028")] // LINE SEPARATOR
+    [InlineData("\u2029")] // PARAGRAPH SEPARATOR
+    public void A_character_YAML_counts_as_a_line_break_does_not_shift_later_positions(string odd)
+    {
+        // Arrange: editors and the file's line index count only '\n'; YamlDotNet's own line numbers count these too.
+        var value = $"a: \"x{odd} y\"\n"; // the continuation indented, as YAML requires after a break
+
+        // Act
+        var (node, loaded) = Load(value + "b: 1\n");
+        Assert.True(node is YamlMapping, string.Join('\n', loaded));
+        var (_, diagnostics) = Load(value + "b: 1\nb: 2\n");
+
+        // Assert
+        Assert.Equal(new SourcePosition(2, 4), ((YamlMapping)node!)["b"]!.Span.Start);
+        Assert.Equal(new SourcePosition(3, 1), Assert.Single(diagnostics).Span.Start);
+    }
+
+    [Fact]
+    public void A_syntax_error_at_the_end_of_a_file_without_a_final_newline_points_into_the_file()
+    {
+        // Arrange: YamlDotNet reports the end of the stream on a line after the last one.
+        const string text = "a: 1\nb: { c: 3";
+
+        // Act
+        var (_, diagnostics) = Load(text);
+
+        // Assert
+        var d = Assert.Single(diagnostics);
+        Assert.Equal("RB0006", d.Code);
+        Assert.Equal(2, d.Span.Start.Line);
+        Assert.InRange(d.Span.Start.Column, 1, "b: { c: 3".Length + 1);
+    }
 }

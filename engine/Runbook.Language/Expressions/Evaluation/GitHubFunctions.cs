@@ -45,42 +45,16 @@ internal static class GitHubFunctions
         return Text(search).Contains(Text(item), StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>format('{0} of {1}', a, b); '{{' and '}}' stand for braces.</summary>
+    /// <summary>format('{0} of {1}', a, b); '{{' and '}}' stand for braces; a lone brace or a missing argument is an error, as in GitHub Actions.</summary>
     private static string Format(string format, object?[] arguments)
     {
-        var text = new StringBuilder();
-        for (var i = 0; i < format.Length; i++)
+        var (parsed, error, offset) = FormatString.Parse(format);
+        if (parsed is null)
         {
-            var c = format[i];
-            if (c == '{' && i + 1 < format.Length && format[i + 1] == '{')
-            {
-                text.Append('{');
-                i++;
-            }
-            else if (c == '}' && i + 1 < format.Length && format[i + 1] == '}')
-            {
-                text.Append('}');
-                i++;
-            }
-            else if (c == '{')
-            {
-                var close = format.IndexOf('}', i);
-                if (close < 0 || !int.TryParse(format.AsSpan(i + 1, close - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                    || index >= arguments.Length)
-                {
-                    throw new ArgumentException($"format string '{format}' has an invalid placeholder at {i}, or too few arguments");
-                }
-
-                text.Append(Text(arguments[index]));
-                i = close;
-            }
-            else
-            {
-                text.Append(c);
-            }
+            throw new FormatException($"the format string '{format}' has {error} at character {offset + 1}");
         }
 
-        return text.ToString();
+        return parsed.Apply([.. arguments.Select(Text)]);
     }
 
     private static string Text(object? value) => ScriptValues.ToText(ScriptValues.FromScript(value));
