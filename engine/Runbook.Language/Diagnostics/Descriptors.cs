@@ -67,6 +67,8 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor SecretMayBePrinted = Warning("RB0306", "Secret used where it may be printed");
     public static readonly DiagnosticDescriptor ActionNotSupportedByProvider = Error("RB0307", "Action not supported by the provider");
     public static readonly DiagnosticDescriptor NeedsLaterStep = Error("RB0308", "needs names a step that runs later");
+    public static readonly DiagnosticDescriptor SecretInNotification = Warning("RB0315", "Secret flows into a notification's text");
+    public static readonly DiagnosticDescriptor UndeclaredEnvironmentVariable = Error("RB0316", "Environment variable not declared");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -80,6 +82,7 @@ public static class Descriptors
         HyphenInExpression,
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
         UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
+        SecretInNotification, UndeclaredEnvironmentVariable,
 
     ];
 }
