@@ -23,15 +23,15 @@ public sealed partial class PlaybookChecker
             return;
         }
 
-        var secret = references.Inputs.Where(i => _playbook.FindInput(i.Name) is { IsSecret: true }).Select(i => $"secret input '{i.Name}'")
-            .Concat(references.ReadsAnyInput && _playbook.Inputs.Any(i => i.IsSecret) ? ["every input, secret ones included,"] : [])
-            .Concat(references.Environment.Where(e => SecretVariables().Contains(e.Name)).Select(e => $"env.{e.Name}, where a secret input comes from,"))
-            .Concat(references.Steps.Where(s => SecretScripts().Contains(s.Name)).Select(s => $"the outputs of '{s.Name}', a script that received a secret,"))
+        var flow = references.Inputs.Where(i => _playbook.FindInput(i.Name) is { IsSecret: true }).Select(i => (What: $"secret input '{i.Name}'", i.Span))
+            .Concat(references.ReadsAnyInput && _playbook.Inputs.Any(i => i.IsSecret) ? [(What: "every input, secret ones included,", expression.Span)] : [])
+            .Concat(references.Environment.Where(e => SecretVariables().Contains(e.Name)).Select(e => (What: $"env.{e.Name}, where a secret input comes from,", e.Span)))
+            .Concat(references.Steps.Where(s => SecretScripts().Contains(s.Name)).Select(s => (What: $"the outputs of '{s.Name}', a script that received a secret,", s.Span)))
             .FirstOrDefault();
-        if (secret is not null)
+        if (flow.What is not null)
         {
-            _diagnostics.Add(Descriptors.SecretInNotification, expression.Span,
-                $"{secret} flows into {place.Description}: the engine masks it, so the message would say *** instead",
+            _diagnostics.Add(Descriptors.SecretInNotification, flow.Span,
+                $"{flow.What} flows into {place.Description}: the engine masks it, so the message would say *** instead",
                 place.Fix);
         }
     }
