@@ -164,6 +164,11 @@ public sealed partial class PlaybookChecker
             }
         }
 
+        if (references.ReadsAnyInput)
+        {
+            _usedInputs.UnionWith(_playbook.Inputs.Select(i => i.Name)); // inputs[k], toJSON(inputs): any of them
+        }
+
         CheckSecretFlow(references, place, expression);
         CheckEnvironment(references);
         foreach (var reference in references.Steps)
