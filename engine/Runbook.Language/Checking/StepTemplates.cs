@@ -70,7 +70,8 @@ internal static class StepTemplates
                     var notify = uses.Name.StartsWith("notify.", StringComparison.Ordinal);
                     var place = notify && !NotificationDelivery.Contains(argument.Name)
                         ? new TemplatePlace($"'{argument.Name}' of {uses.Name}", _ => false,
-                            "a notification needs no secret: describe the change instead, and pass credentials only in webhook, routing_key, headers or url") { Notifies = true }
+                            "a notification needs no secret: describe the change instead, and pass credentials only in webhook, routing_key, headers or url")
+                        { Notifies = true }
                         : notify || PrintedArguments.Contains(argument.Name)
                         ? new TemplatePlace($"'{argument.Name}' of {uses.Name}", _ => PrintedArguments.Contains(argument.Name),
                             "pass the secret in an argument meant for it (webhook, routing_key, headers, connection), never in text or URLs")
