@@ -83,7 +83,7 @@ public sealed class SecretProperties
         from secret in Secrets
         from access in Access
         from steps in Gen.ListOf(Step).Where(l => l.Count is >= 1 and <= 4)
-        select (secret, steps.Aggregate(access, (expression, step) => step(expression)));
+        select (secret, steps.Aggregate(access, (expression, step) => step($"({expression})")));
 
     [FsCheck.Xunit.Property(MaxTest = 150)]
     public Property A_random_secret_through_a_random_chain_of_filters_never_appears_in_any_byte_the_engine_writes() =>
