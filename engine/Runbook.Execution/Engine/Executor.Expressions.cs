@@ -7,13 +7,23 @@ namespace Runbook.Execution.Engine;
 public sealed partial class Executor
 {
     /// <summary>What expressions can read at this moment of the run.</summary>
+    /// <param name="Environment">Only the variables the playbook declares under <c>env:</c>.</param>
+    /// <param name="SecretSteps">Scripts that received a secret: their outputs are secret as a whole.</param>
+    /// <param name="SecretEnvironment">Declared variables a secret input is read from (<c>from: env:NAME</c>).</param>
     internal sealed record ExpressionInputs(
         ImmutableDictionary<string, object?> Inputs,
         IReadOnlyDictionary<string, object?> Steps,
         IReadOnlyDictionary<string, object?> Run,
         ImmutableHashSet<string> SecretInputs,
         SecretMasker Masker,
-        Language.Expressions.Evaluation.JobStatus Status);
+        Language.Expressions.Evaluation.JobStatus Status)
+    {
+        public IReadOnlyDictionary<string, object?> Environment { get; init; } = ImmutableDictionary<string, object?>.Empty;
+
+        public ImmutableHashSet<string> SecretSteps { get; init; } = [];
+
+        public ImmutableHashSet<string> SecretEnvironment { get; init; } = [];
+    }
 
     /// <summary>failure() is true once a step failed without on_failure: continue (rollbacks read it); cancelled() after Ctrl-C.</summary>
     private Language.Expressions.Evaluation.JobStatus JobStatusNow(RunState state) =>
@@ -52,7 +62,13 @@ public sealed partial class Executor
             ["playbook"] = _playbook.Name,
         };
         return new RunExpressions(new ExpressionInputs(_request.Inputs, steps, run,
-            [.. _playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name)], _services.Masker, JobStatusNow(state)));
+            [.. _playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name)], _services.Masker, JobStatusNow(state))
+        {
+            Environment = DeclaredEnvironment(),
+            SecretSteps = [.. _secretSteps.Keys],
+            SecretEnvironment = [.. _playbook.Inputs.Where(i => i.IsSecret && i.From is { Kind: SecretSourceKind.Environment })
+                .Select(i => i.From!.Reference)],
+        });
     }
 
     /// <summary>steps.&lt;id&gt; as expressions see it, computed only for the steps an expression reads.</summary>

@@ -60,6 +60,7 @@ public sealed partial class Executor
 
             if (outcome is Succeeded success)
             {
+                RegisterSecretOutputs(step, success.Outputs);
                 var outputs = success.Outputs.ToImmutableDictionary(StringComparer.Ordinal);
                 _liveOutputs[step.Id] = outputs;
                 await AppendAsync(JournalEventKind.StepSucceeded, step.Id, new JsonData()
@@ -71,6 +72,7 @@ public sealed partial class Executor
             }
 
             var failed = (Failed)outcome;
+            RegisterSecretOutputs(step, failed.Outputs);
             var retry = failed.Retryable && attempt < attempts;
             await FailAsync(step, attempt, failed.Error, retry, elapsed, CancellationToken.None, failed.Outputs).ConfigureAwait(false);
             if (!retry)
@@ -155,12 +157,10 @@ public sealed partial class Executor
         switch (action)
         {
             case RunAction run:
+                var use = _scriptSecretUse[stepId] = new SecretUse();
+                expressions = expressions.Recording(use);
                 var (script, exprEnv) = Actions.Shell.ShellScript.Prepare(run.Script, expressions.TextOf, run.Shell);
-                var env = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (name, value) in _request.Inputs)
-                {
-                    env["INPUT_" + name.ToUpperInvariant()] = Values.ToText(value is Duration d ? d.Text : value);
-                }
+                var env = ScriptInputs(run, use);
 
                 foreach (var variable in run.Environment)
                 {
@@ -189,6 +189,8 @@ public sealed partial class Executor
                     var (text, path) = ContainedFile.ReadText(Values.ToText(arguments["template"]), [PlaybookDirectory, .. _services.TemplateDirectories], "template");
                     arguments["text"] = expressions.RenderTemplateText(text, path);
                 }
+
+                MaskNotification(uses.Name, arguments);
 
                 return new StepInvocation(stepId, uses.Name, arguments, attempt, log, context);
             default:

@@ -10,19 +10,44 @@ namespace Runbook.Execution.Engine;
 /// <summary>An expression that could not be evaluated at run time; the message names the expression and why.</summary>
 public sealed class RunExpressionException(string message) : Exception(message);
 
+/// <summary>Set when a step's own expressions read a secret: a script that received one may print it transformed.</summary>
+internal sealed class SecretUse
+{
+    private int _count;
+
+    public bool Any => Volatile.Read(ref _count) > 0;
+
+    public void Mark() => Interlocked.Increment(ref _count);
+}
+
 /// <summary>
 /// Evaluates a step's expressions against the run as it stands: inputs, completed steps' outputs and
-/// status, the environment and the run itself. Values derived from a secret input are added to the masker.
+/// status, the declared environment and the run itself. A value computed from a secret (by any access form,
+/// filter or function) is added to the masker before anyone sees it.
 /// </summary>
-internal sealed class RunExpressions(Executor.ExpressionInputs inputs)
+internal sealed class RunExpressions
 {
-    private readonly ExpressionEvaluator _evaluator = new(new EvaluationContext(
-        inputs.Inputs,
-        inputs.Steps,
-        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (object?)e.Value?.ToString(), StringComparer.Ordinal),
-        inputs.Run,
-        inputs.Status));
+    private readonly Executor.ExpressionInputs _run;
+    private readonly ExpressionEvaluator _evaluator;
+    private readonly SecretUse? _use;
+
+    public RunExpressions(Executor.ExpressionInputs inputs)
+        : this(inputs, new ExpressionEvaluator(new EvaluationContext(inputs.Inputs, inputs.Steps, inputs.Environment, inputs.Run, inputs.Status)
+        {
+            Secrets = new SecretSources(inputs.SecretInputs, inputs.SecretSteps, inputs.SecretEnvironment, inputs.Masker.Reveals),
+        }), null)
+    {
+    }
+
+    private RunExpressions(Executor.ExpressionInputs inputs, ExpressionEvaluator evaluator, SecretUse? use)
+    {
+        _run = inputs;
+        _evaluator = evaluator;
+        _use = use;
+    }
+
+    /// <summary>The same view, also marking <paramref name="use"/> whenever an expression reads a secret.</summary>
+    public RunExpressions Recording(SecretUse use) => new(_run, _evaluator, use);
 
     public string Text(TemplateString template) => string.Concat(template.Parts.Select(p => p switch
     {
@@ -97,13 +122,18 @@ internal sealed class RunExpressions(Executor.ExpressionInputs inputs)
     {
         try
         {
-            var rendered = _evaluator.RenderTemplate(text, path);
-            if (inputs.SecretInputs.Any(s => text.Contains("inputs." + s, StringComparison.Ordinal)))
+            var rendered = _evaluator.RenderTemplateTracked(text, path);
+            foreach (var written in rendered.SecretWrites)
             {
-                inputs.Masker.Add(rendered);
+                _run.Masker.AddValue(written);
             }
 
-            return rendered;
+            if (!rendered.SecretWrites.IsEmpty)
+            {
+                _use?.Mark();
+            }
+
+            return rendered.Text;
         }
         catch (ExpressionException ex)
         {
@@ -115,11 +145,12 @@ internal sealed class RunExpressions(Executor.ExpressionInputs inputs)
     {
         try
         {
-            var value = _evaluator.Evaluate(part);
-            if (inputs.SecretInputs.Any(s => part.Text.Contains("inputs." + s, StringComparison.Ordinal)))
+            var (value, readsSecret) = _evaluator.EvaluateTracked(part);
+            if (readsSecret)
             {
-                // A value derived from a secret is a secret too.
-                inputs.Masker.Add(ExpressionValues.ToText(value));
+                // A value computed from a secret is a secret too: masked before it is used anywhere.
+                _run.Masker.AddValue(value);
+                _use?.Mark();
             }
 
             return value;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using Runbook.Language.Expressions.Evaluation;
 
 namespace Runbook.Execution.Secrets;
 
@@ -47,6 +48,48 @@ public sealed class SecretMasker
             _patterns = [.. _patterns.Concat(forms.Where(f => f.Length >= MinimumLength)).Distinct(StringComparer.Ordinal)
                 .OrderByDescending(p => p.Length)];
         }
+    }
+
+    /// <summary>
+    /// Adds a secret-derived value: its text, and for lists and maps each string or number inside (an action may
+    /// print one element alone). Booleans are not added: one bit, and masking true/false would hide every flag.
+    /// </summary>
+    public void AddValue(object? value)
+    {
+        switch (value)
+        {
+            case null or bool:
+                return;
+            case string text:
+                Add(text);
+                return;
+            case IReadOnlyDictionary<string, object?> map:
+                Add(ExpressionValues.ToText(map));
+                foreach (var item in map.Values)
+                {
+                    AddValue(item);
+                }
+
+                return;
+            case IEnumerable<object?> list:
+                Add(ExpressionValues.ToText(list));
+                foreach (var item in list)
+                {
+                    AddValue(item);
+                }
+
+                return;
+            default:
+                Add(ExpressionValues.ToText(value));
+                return;
+        }
+    }
+
+    /// <summary>True when the text holds a known secret in any of its masked forms: a value that does is secret too.</summary>
+    public bool Reveals(string? text)
+    {
+        var patterns = _patterns;
+        return !string.IsNullOrEmpty(text) && patterns.Any(p => text.Contains(p, StringComparison.Ordinal));
     }
 
     public string Apply(string text)

@@ -17,7 +17,7 @@ public sealed partial class PlaybookBinder
     public const string ApiVersion = "runbook/v1";
     public const string Kind = "Playbook";
 
-    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "description", "severity", "labels", "inputs", "phases"];
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "description", "severity", "labels", "inputs", "env", "phases"];
     private static readonly string[] Severities = ["P0", "P1", "P2", "P3", "P4"];
 
     private readonly ActionCatalog _catalog;
@@ -61,7 +61,34 @@ public sealed partial class PlaybookBinder
             severity,
             BindLabels(reader),
             BindInputs(reader.Mapping("inputs")),
-            BindPhases(reader));
+            BindPhases(reader))
+        {
+            Environment = BindEnvironment(reader),
+        };
+    }
+
+    /// <summary>env: [NAME, …]: the only process variables expressions may read.</summary>
+    private ImmutableArray<EnvironmentVariable> BindEnvironment(MapReader reader)
+    {
+        var result = ImmutableArray.CreateBuilder<EnvironmentVariable>();
+        foreach (var item in reader.ScalarList("env"))
+        {
+            if (!IdentifierPattern().IsMatch(item.Value))
+            {
+                _diagnostics.Add(Descriptors.InvalidValue, item.Span, $"'{item.Value}' is not an environment variable name",
+                    "list names of letters, digits and '_', e.g. env: [DEPLOY_REGION]");
+            }
+            else if (result.Any(v => v.Name == item.Value))
+            {
+                _diagnostics.Add(Descriptors.InvalidValue, item.Span, $"'{item.Value}' is listed twice under env:", "list each variable once");
+            }
+            else
+            {
+                result.Add(new EnvironmentVariable(item.Value, item.Span));
+            }
+        }
+
+        return result.ToImmutable();
     }
 
     private void CheckHeader(MapReader reader)

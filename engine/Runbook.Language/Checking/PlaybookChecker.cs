@@ -164,6 +164,13 @@ public sealed partial class PlaybookChecker
             }
         }
 
+        if (references.ReadsAnyInput)
+        {
+            _usedInputs.UnionWith(_playbook.Inputs.Select(i => i.Name)); // inputs[k], toJSON(inputs): any of them
+        }
+
+        CheckSecretFlow(references, place, expression);
+        CheckEnvironment(references);
         foreach (var reference in references.Steps)
         {
             if (reference.Name != step.Id && _index.Find(reference.Name) is { } other && other.Step.Phase == step.Phase && other.Parallel)
@@ -175,7 +182,8 @@ public sealed partial class PlaybookChecker
 
     private void CheckInputsUsed()
     {
-        foreach (var input in _playbook.Inputs.Where(i => !_usedInputs.Contains(i.Name)))
+        // A script that names INPUT_<NAME> uses the input too (a secret reaches a script only that way or by expression).
+        foreach (var input in _playbook.Inputs.Where(i => !_usedInputs.Contains(i.Name) && !NamedByScript(i)))
         {
             _diagnostics.Add(Descriptors.UnusedInput, input.Span, $"input '{input.Name}' is declared and never used",
                 $"use it as ${{{{ inputs.{input.Name} }}}} or remove it");

@@ -6,6 +6,9 @@ namespace Runbook.Language.Checking;
 /// <summary>Where a string value stands, for rules that care (a secret printed in a message, say).</summary>
 internal sealed record TemplatePlace(string Description, Predicate<ExpressionPart> Prints, string Fix)
 {
+    /// <summary>Text a notification sends to people outside the run (RB0315 when a secret flows into it).</summary>
+    public bool Notifies { get; init; }
+
     public static readonly TemplatePlace Quiet = new("a value", _ => false, string.Empty);
 }
 
@@ -15,6 +18,12 @@ internal static class StepTemplates
     private static readonly HashSet<string> PrintedArguments = new(StringComparer.Ordinal)
     {
         "text", "message", "summary", "title", "url", "source", "condition",
+    };
+
+    /// <summary>Arguments of notify.* that deliver the notification (credentials, settings), not text people read.</summary>
+    private static readonly HashSet<string> NotificationDelivery = new(StringComparer.Ordinal)
+    {
+        "webhook", "url", "routing_key", "headers", "fail_on_error", "event_action", "template",
     };
 
     public static IEnumerable<(TemplateString Template, TemplatePlace Place)> Of(Step step)
@@ -58,7 +67,12 @@ internal static class StepTemplates
             case UsesAction uses:
                 foreach (var argument in uses.With)
                 {
-                    var place = uses.Name.StartsWith("notify.", StringComparison.Ordinal) || PrintedArguments.Contains(argument.Name)
+                    var notify = uses.Name.StartsWith("notify.", StringComparison.Ordinal);
+                    var place = notify && !NotificationDelivery.Contains(argument.Name)
+                        ? new TemplatePlace($"'{argument.Name}' of {uses.Name}", _ => false,
+                            "a notification needs no secret: describe the change instead, and pass credentials only in webhook, routing_key, headers or url")
+                        { Notifies = true }
+                        : notify || PrintedArguments.Contains(argument.Name)
                         ? new TemplatePlace($"'{argument.Name}' of {uses.Name}", _ => PrintedArguments.Contains(argument.Name),
                             "pass the secret in an argument meant for it (webhook, routing_key, headers, connection), never in text or URLs")
                         : TemplatePlace.Quiet;

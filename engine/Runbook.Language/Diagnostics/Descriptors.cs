@@ -71,6 +71,8 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor NeedsLaterStep = Error("RB0308", "needs names a step that runs later");
     public static readonly DiagnosticDescriptor ExpressionInCode = Error("RB0312", "Expression inside an argument that is code");
     public static readonly DiagnosticDescriptor FileOutsidePlaybookFolder = Error("RB0313", "File argument outside the playbook's folder");
+    public static readonly DiagnosticDescriptor SecretInNotification = Warning("RB0315", "Secret flows into a notification's text");
+    public static readonly DiagnosticDescriptor UndeclaredEnvironmentVariable = Error("RB0316", "Environment variable not declared");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -85,6 +87,7 @@ public static class Descriptors
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
         UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
         ExpressionInCode, FileOutsidePlaybookFolder,
+        SecretInNotification, UndeclaredEnvironmentVariable,
 
     ];
 }

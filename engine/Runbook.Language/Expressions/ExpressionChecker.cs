@@ -31,7 +31,9 @@ public static class ExpressionChecker
         private readonly ImmutableArray<ExpressionReference>.Builder _steps = ImmutableArray.CreateBuilder<ExpressionReference>();
         private readonly ImmutableArray<ExpressionReference>.Builder _env = ImmutableArray.CreateBuilder<ExpressionReference>();
 
-        public ExpressionReferences References() => new(_inputs.ToImmutable(), _steps.ToImmutable(), _env.ToImmutable());
+        private bool _anyInput;
+
+        public ExpressionReferences References() => new(_inputs.ToImmutable(), _steps.ToImmutable(), _env.ToImmutable()) { ReadsAnyInput = _anyInput };
 
         public void Visit(ScriptNode? node)
         {
@@ -181,6 +183,7 @@ public static class ExpressionChecker
         private void CheckBareName(ScriptVariableGlobal variable)
         {
             var name = variable.Name;
+            _anyInput |= name == "inputs";
             if (FunctionCatalog.Roots.Contains(name) || FunctionCatalog.GitHub.ContainsKey(name)
                 || FunctionCatalog.BuiltinNamespaces.Contains(name) || FunctionCatalog.BuiltinValues.Contains(name))
             {
@@ -219,6 +222,10 @@ public static class ExpressionChecker
                     if (segments.Count > 1)
                     {
                         CheckInput(segments[1]);
+                    }
+                    else
+                    {
+                        _anyInput = true; // inputs[k]: which input is known only at run time
                     }
 
                     break;

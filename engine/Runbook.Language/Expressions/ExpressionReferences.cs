@@ -13,4 +13,7 @@ public sealed record ExpressionReferences(
     ImmutableArray<ExpressionReference> Environment)
 {
     public static ExpressionReferences Empty { get; } = new([], [], []);
+
+    /// <summary>The expression reads inputs as a whole (<c>toJSON(inputs)</c>) or by a computed key (<c>inputs[k]</c>): any input, secret ones included.</summary>
+    public bool ReadsAnyInput { get; init; }
 }

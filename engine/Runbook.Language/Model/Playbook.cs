@@ -14,12 +14,21 @@ public sealed record Playbook(
     ImmutableArray<InputDefinition> Inputs,
     ImmutableArray<Phase> Phases)
 {
+    /// <summary>
+    /// The environment variables expressions may read as <c>env.NAME</c> (the top-level <c>env:</c> list); no
+    /// other variable of the engine's process is visible to a playbook.
+    /// </summary>
+    public ImmutableArray<EnvironmentVariable> Environment { get; init; } = [];
+
     public IEnumerable<Step> Steps => Phases.SelectMany(p => p.Steps);
 
     public Step? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
     public InputDefinition? FindInput(string name) => Inputs.FirstOrDefault(i => i.Name == name);
 }
+
+/// <summary>A name in the playbook's top-level <c>env:</c> list, with where it is written.</summary>
+public sealed record EnvironmentVariable(string Name, SourceSpan Span);
 
 public enum PhaseKind
 {

@@ -12,7 +12,11 @@ namespace Runbook.Language.Planning;
 /// </summary>
 internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, object?> inputs)
 {
-    private readonly ExpressionEvaluator _evaluator = new(EvaluationContext.Empty with { Inputs = inputs });
+    private readonly ExpressionEvaluator _evaluator = new(EvaluationContext.Empty with
+    {
+        Inputs = inputs,
+        Secrets = SecretSources.None with { Inputs = [.. playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name)] },
+    });
     private readonly PermissiveScope _scope = new(playbook);
 
     public string Render(TemplateString template) =>
@@ -64,7 +68,9 @@ internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, 
 
         try
         {
-            return ScriptValues.ToText(_evaluator.Evaluate(part));
+            // inputs[k] or toJSON(inputs) may reach a secret no name in the text points at: the evaluator tells.
+            var (value, readsSecret) = _evaluator.EvaluateTracked(part);
+            return readsSecret ? "***" : ScriptValues.ToText(value);
         }
         catch (ExpressionException)
         {

@@ -56,6 +56,72 @@ public sealed class SecretProperties
             return (leaked.Count == 0).Label($"secret '{secret}' leaked as: {string.Join(", ", leaked)}");
         });
 
+    /// <summary>Ways to read the secret: by name, by literal index, by computed index, through the whole inputs object.</summary>
+    private static readonly Gen<string> Access = Gen.Elements(
+        "inputs.token", "inputs['token']", "inputs[\"tok\" + \"en\"]", "inputs[format('{0}{1}', 'tok', 'en')]", "fromJSON(toJSON(inputs)).token");
+
+    /// <summary>Transformations an attacker may chain: filters, functions, concatenation.</summary>
+    private static readonly Gen<Func<string, string>> Step = Gen.Elements<Func<string, string>>(
+        x => $"{x} | string.upcase",
+        x => $"{x} | string.downcase",
+        x => $"{x} | string.capitalize",
+        x => $"{x} | string.replace 'a' 'A'",
+        x => $"{x} | string.slice 1",
+        x => $"{x} | string.append 'xyz'",
+        x => $"{x} | string.prepend 'abc'",
+        x => $"{x} | string.base64_encode",
+        x => $"{x} | html.url_encode",
+        x => $"{x} | html.escape",
+        x => $"{x} | string.sha1",
+        x => $"{x} | string.md5",
+        x => $"format('[{{0}}]', {x})",
+        x => $"toJSON({x})",
+        x => $"('k-' + {x} + '-v')",
+        x => $"join(fromJSON(toJSON([{x}, 'z'])), ',')");
+
+    private static readonly Gen<(string Secret, string Expression)> Cases =
+        from secret in Secrets
+        from access in Access
+        from steps in Gen.ListOf(Step).Where(l => l.Count is >= 1 and <= 4)
+        select (secret, steps.Aggregate(access, (expression, step) => step($"({expression})")));
+
+    [FsCheck.Xunit.Property(MaxTest = 150)]
+    public Property A_random_secret_through_a_random_chain_of_filters_never_appears_in_any_byte_the_engine_writes() =>
+        Prop.ForAll(Cases.ToArbitrary(), testCase =>
+        {
+            var (secret, expression) = testCase;
+            var derived = new List<string>();
+            var check = new FakeAction("http.check", i =>
+            {
+                var value = i.GetString("expect_body_contains")!;
+                derived.Add(value);
+                i.Log.Line(LogStream.Stdout, "computed " + value);
+                return i.GetString("url") == "http://fail/"
+                    ? StepOutcome.Failure("rejected " + value, new Dictionary<string, object?> { ["body"] = value })
+                    : StepOutcome.Success(new Dictionary<string, object?> { ["body"] = value });
+            });
+            using var scope = new HarnessScope(check);
+            var quoted = expression.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+            var result = scope.Harness.RunAsync($$$"""
+                apiVersion: runbook/v1
+                kind: Playbook
+                name: chain
+                inputs:
+                  token: { type: secret, from: env:RUNBOOK_PROP_UNSET }
+                phases:
+                  assess:
+                    - id: compute
+                      uses: http.check
+                      with: { url: http://x, expect_body_contains: "${{ {{{quoted}}} }}" }
+                    - id: reuse
+                      uses: http.check
+                      with: { url: http://fail/, expect_body_contains: "${{ steps.compute.outputs.body }}" }
+                """, new Dictionary<string, string> { ["token"] = secret }).GetAwaiter().GetResult();
+            var written = SecretTaintTests.WrittenAsync(scope.Harness, result).GetAwaiter().GetResult();
+            var leaked = derived.Distinct().Append(secret).Where(v => v.Length >= Runbook.Execution.Secrets.SecretMasker.MinimumLength && written.Contains(v, StringComparison.Ordinal)).ToList();
+            return (derived.Count == 2 && leaked.Count == 0).Label($"'{expression}' with secret '{secret}': computed {string.Join(" | ", derived)}; leaked: {string.Join(", ", leaked)}");
+        });
+
     private sealed class HarnessScope(params IStepAction[] actions) : IDisposable
     {
         public ExecutorHarness Harness { get; } = new(actions);

@@ -23,6 +23,9 @@ public sealed record EvaluationContext(
     IReadOnlyDictionary<string, object?> Run,
     JobStatus Status = JobStatus.Success)
 {
+    /// <summary>What is secret here; results computed from it are reported by <see cref="ExpressionEvaluator.EvaluateTracked"/>.</summary>
+    public SecretSources Secrets { get; init; } = SecretSources.None;
+
     public static EvaluationContext Empty { get; } = new(
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, object?>.Empty,
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, object?>.Empty);

@@ -31,10 +31,36 @@ internal static class ScriptValues
     }
 
     /// <summary>Converts members only when an expression reads them: a run with 1,000 steps pays for the few it reads.</summary>
-    public static ScriptObject ToLazyObject(IReadOnlyDictionary<string, object?> map) => new LazyObject(map);
+    public static ScriptObject ToLazyObject(IReadOnlyDictionary<string, object?> map) => new TrackedObject(map, (_, _) => false, null, eager: false);
 
-    private sealed class LazyObject(IReadOnlyDictionary<string, object?> source) : ScriptObject
+    /// <summary>
+    /// A map whose secret members mark <paramref name="reads"/> when read, by whatever path (member, index, the
+    /// whole object through toJSON). Secret members are never stored in the object itself, so a builtin that
+    /// enumerates it without asking (object.values, for … in) cannot see them at all.
+    /// </summary>
+    public static ScriptObject ToTrackedObject(IReadOnlyDictionary<string, object?> map, Func<string, object?, bool> isSecret, SecretReads reads, bool eager) =>
+        new TrackedObject(map, isSecret, reads, eager);
+
+    private sealed class TrackedObject : ScriptObject
     {
+        private readonly IReadOnlyDictionary<string, object?> _source;
+        private readonly Func<string, object?, bool> _isSecret;
+        private readonly SecretReads? _reads;
+
+        public TrackedObject(IReadOnlyDictionary<string, object?> source, Func<string, object?, bool> isSecret, SecretReads? reads, bool eager)
+        {
+            _source = source;
+            _isSecret = isSecret;
+            _reads = reads;
+            if (eager)
+            {
+                foreach (var (key, raw) in source.Where(e => !isSecret(e.Key, e.Value)))
+                {
+                    SetValue(key, ToScript(raw), readOnly: true);
+                }
+            }
+        }
+
         public override bool TryGetValue(TemplateContext? context, SourceSpan span, string member, out object value)
         {
             if (base.TryGetValue(context, span, member, out value!))
@@ -42,10 +68,18 @@ internal static class ScriptValues
                 return true;
             }
 
-            if (source.TryGetValue(member, out var raw))
+            if (_source.TryGetValue(member, out var raw))
             {
                 value = ToScript(raw)!;
-                SetValue(member, value, readOnly: true);
+                if (_isSecret(member, raw))
+                {
+                    _reads?.Mark(); // not cached: the next read marks again, and enumeration never sees it
+                }
+                else
+                {
+                    SetValue(member, value, readOnly: true);
+                }
+
                 return true;
             }
 
@@ -53,9 +87,9 @@ internal static class ScriptValues
             return false;
         }
 
-        public override bool Contains(string member) => base.Contains(member) || source.ContainsKey(member);
+        public override bool Contains(string member) => base.Contains(member) || _source.ContainsKey(member);
 
-        public IEnumerable<string> Members => source.Keys;
+        public IEnumerable<string> Members => _source.Keys;
     }
 
     private static ScriptArray ToArray(IEnumerable<object?> list)
@@ -71,7 +105,7 @@ internal static class ScriptValues
 
     public static object? FromScript(object? value) => value switch
     {
-        LazyObject o => o.Members.ToDictionary(k => k, k => FromScript(o.TryGetValue(null, default, k, out var v) ? v : null), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
+        TrackedObject o => o.Members.ToDictionary(k => k, k => FromScript(o.TryGetValue(null, default, k, out var v) ? v : null), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
         ScriptObject o => o.ToDictionary(p => p.Key, p => FromScript(p.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
         ScriptArray a => a.Select(FromScript).ToList(),
         int i => (long)i,
