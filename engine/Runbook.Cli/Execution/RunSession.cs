@@ -42,7 +42,8 @@ internal static class RunSession
         IJournal journal, CliConsole console, SessionOptions options, SecretMasker masker, HttpClient http, StepGraph graph, ProviderSettings settings,
         ApproverDirectory? approvers = null)
     {
-        approvers ??= new ApproverDirectory(RunbookConfig.Load(options.ConfigPath, console.WorkingDirectory).Groups);
+        var config = RunbookConfig.Load(options.ConfigPath, console.WorkingDirectory);
+        approvers ??= new ApproverDirectory(config.Groups);
         var tree = options.Interactive && options.Format == "text" ? new TerminalRunObserver(graph, AnsiConsole.Console) : null;
         IRunObserver observer = options.Format == "json" ? new JsonRunObserver(console.Out)
             : tree is not null ? tree
