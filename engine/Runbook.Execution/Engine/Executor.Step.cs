@@ -143,7 +143,7 @@ public sealed partial class Executor
         switch (action)
         {
             case RunAction run:
-                var (script, exprEnv) = Actions.Shell.ShellScript.Prepare(run.Script, expressions.TextOf, run.Shell);
+                var prepared = Actions.Shell.ShellScript.Prepare(run.Script, expressions.TextOf, run.Shell);
                 var env = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var (name, value) in _request.Inputs)
                 {
@@ -155,7 +155,7 @@ public sealed partial class Executor
                     env[variable.Name] = Values.ToText(expressions.Argument(variable.Value));
                 }
 
-                foreach (var (name, value) in exprEnv)
+                foreach (var (name, value) in prepared.Environment)
                 {
                     env[name] = value;
                 }
@@ -164,13 +164,15 @@ public sealed partial class Executor
                 var directory = run.WorkingDirectory is null ? PlaybookDirectory : Path.GetFullPath(expressions.Text(run.WorkingDirectory), PlaybookDirectory);
                 return new StepInvocation(stepId, "run", new Dictionary<string, object?>
                 {
-                    ["script"] = script,
+                    ["script"] = prepared.Script,
                     ["shell"] = run.Shell,
+                    ["expressions"] = prepared.Sources.ToDictionary(e => e.Key, e => (object?)e.Value) as IReadOnlyDictionary<string, object?>,
+                    ["refusal"] = prepared.Refusal,
                     ["working_directory"] = directory,
                     ["env"] = env.ToDictionary(e => e.Key, e => (object?)e.Value) as IReadOnlyDictionary<string, object?>,
                 }, attempt, log, context);
             case UsesAction uses:
-                var arguments = uses.With.ToDictionary(a => a.Name, a => expressions.Argument(a.Value), StringComparer.Ordinal);
+                var arguments = uses.With.ToDictionary(a => a.Name, a => EvaluateArgument(uses.Name, a, expressions), StringComparer.Ordinal);
                 arguments["__mutates"] = mutates;
                 if (uses.Name.StartsWith("notify.", StringComparison.Ordinal) && uses.Find("template") is { } template)
                 {

@@ -67,6 +67,8 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor SecretMayBePrinted = Warning("RB0306", "Secret used where it may be printed");
     public static readonly DiagnosticDescriptor ActionNotSupportedByProvider = Error("RB0307", "Action not supported by the provider");
     public static readonly DiagnosticDescriptor NeedsLaterStep = Error("RB0308", "needs names a step that runs later");
+    public static readonly DiagnosticDescriptor ValueWhereShellRunsCode = Error("RB0310", "Value where the shell runs code");
+    public static readonly DiagnosticDescriptor ValueInShellArithmetic = Warning("RB0311", "Value where the shell evaluates arithmetic");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -79,7 +81,7 @@ public static class Descriptors
         StepNotYetCompleted, UnknownFunction, WrongArgumentCount, TypeMismatch, UnknownOutput, UnknownContext,
         HyphenInExpression,
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
-        UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
+        UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep, ValueWhereShellRunsCode, ValueInShellArithmetic,
 
     ];
 }
