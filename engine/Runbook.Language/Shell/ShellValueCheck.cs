@@ -29,7 +29,7 @@ public static class ShellValueCheck
             {
                 return $"{describe(name)} is not a plain integer (an optional '-' and up to 18 digits, no leading zero), and it stands where {shell} " +
                     $"evaluates it as arithmetic (line {use.Line}: {use.Construct}), which would run any command hidden in it; " +
-                    "pass a whole number, or declare the input 'type: integer'";
+                    "pass a whole number, or declare the input 'type: number'";
             }
         }
 
