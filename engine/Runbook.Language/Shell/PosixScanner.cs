@@ -481,8 +481,13 @@ internal sealed partial class PosixScanner
                 return;
             }
 
+            var before = _i;
             var word = ParseWord();
             _facts.Flow(variable.Text, word.NameSet);
+            if (_i == before)
+            {
+                _i++; // a '(' or '<' where a word should be: a syntax error to bash
+            }
         }
     }
 
@@ -512,8 +517,15 @@ internal sealed partial class PosixScanner
                 continue;
             }
 
+            var before = _i;
             var word = ParseWord();
             word.Line = Line;
+            if (_i == before)
+            {
+                _i++; // ';', '&' or '|' alone: a syntax error to bash, nothing to read here
+                continue;
+            }
+
             if (!word.Quoted && !word.Expanded && word.Text == "]]")
             {
                 break;

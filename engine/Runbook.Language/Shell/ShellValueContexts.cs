@@ -43,7 +43,7 @@ public static partial class ShellValueContexts
                 new PosixScanner(script, facts).Scan();
             }
         }
-        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidOperationException or InsufficientExecutionStackException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return ImmutableDictionary<string, ShellValueUse>.Empty.Add(AnyVariable, new ShellValueUse(ShellValueDemand.Code, "a script the checker cannot follow", 1));
         }

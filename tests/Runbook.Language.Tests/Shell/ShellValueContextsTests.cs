@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using Runbook.Language.Shell;
 
 namespace Runbook.Language.Tests.Shell;
@@ -179,4 +181,36 @@ public sealed class ShellValueContextsTests
     [InlineData("١٢", false)]
     public void Only_a_plain_decimal_integer_counts_as_an_integer(string value, bool integer) =>
         Assert.Equal(integer, ShellValueContexts.IsIntegerLiteral(value));
+}
+
+/// <summary>The reader must end, and never throw, whatever text it is given: validate reads every script.</summary>
+public sealed class ShellValueContextsRobustnessTests
+{
+    private static readonly string[] Pieces =
+    [
+        "$", "(", ")", "((", "))", "[", "]", "[[", "]]", "{", "}", "${", "$(", "$((", "$[", "`", "'", "\"", "\\", "\n", "\\\n", ";", ";;", "&", "|", "<", ">", "<<",
+        "<<-", "<<<", "EOF", "#", " ", "\t", "=", "+=", "-eq", "-v", "!", "@", "*", ":", "case", "in", "esac", "for", "do", "done", "if", "fi", "eval", "sh", "-c",
+        "declare", "-i", "let", "read", "V", "x", "1", "a[", "@P", "$'", "<(", "function", "f()", "$V", "${V", "$env:V", "iex", "@'", "'@", "<#", "#>", "`n",
+    ];
+
+    [FsCheck.Xunit.Property(MaxTest = 2000)]
+    public Property The_reader_ends_and_never_throws_on_any_text() =>
+        Prop.ForAll(
+            Gen.ArrayOf(Gen.Elements(Pieces)).Select(parts => string.Concat(parts)).ToArbitrary(),
+            Gen.Elements("bash", "sh", "pwsh").ToArbitrary(),
+            (script, shell) =>
+            {
+                var analysis = Task.Run(() => ShellValueContexts.Analyze(script, shell));
+                return analysis.Wait(TimeSpan.FromSeconds(5));
+            });
+
+    [Fact]
+    public void A_script_nested_too_deep_to_follow_makes_every_value_code()
+    {
+        var script = string.Concat(Enumerable.Repeat("$(", 200)) + "echo \"$V\"" + new string(')', 200);
+
+        var analysis = ShellValueContexts.Analyze(script, "bash");
+
+        Assert.Equal(ShellValueDemand.Code, ShellValueContexts.DemandOn(analysis, "ANYTHING")?.Demand);
+    }
 }
