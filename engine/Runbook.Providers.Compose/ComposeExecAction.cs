@@ -12,9 +12,14 @@ internal sealed class ComposeExecAction(ComposeCli cli, ProviderSettings setting
     {
         var service = settings.ServiceName(invocation.GetString("service") ?? string.Empty);
         var command = ContainerCommand.From(invocation.Get("command"));
+        if (command.Refusal is not null)
+        {
+            return StepOutcome.Failure(command.Refusal, retryable: false);
+        }
+
         try
         {
-            var output = await cli.RunAsync(["exec", "-T", service, .. command], cancellationToken).ConfigureAwait(false);
+            var output = await cli.RunAsync(["exec", "-T", service, .. command.Arguments], cancellationToken).ConfigureAwait(false);
             foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 invocation.Log.Line(LogStream.Stdout, line);

@@ -13,7 +13,7 @@ public sealed class ComposeProvider : IPlatformProvider
         "Docker Compose through the docker compose (v2) or docker-compose (v1) CLI.",
         [
             new("compose.exec", "Run a command inside a service's container.", true,
-                [new("service", ParameterType.String, true, "The compose service."), new("command", ParameterType.Any, true, "Command and arguments.")],
+                [new("service", ParameterType.String, true, "The compose service."), new("command", ParameterType.Any, true, "A shell command (run with sh -c), or a list of arguments.", RunsInShell: true)],
                 ["stdout", "exit_code"], "docker compose exec {service} {command}"),
         ],
         [.. ServiceActions.All.Select(a => a.Name)],

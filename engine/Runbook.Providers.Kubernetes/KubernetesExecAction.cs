@@ -15,12 +15,17 @@ internal sealed class KubernetesExecAction(KubeApi api, DeploymentBackend deploy
     {
         var service = settings.ServiceName(invocation.GetString("service") ?? string.Empty);
         var command = ContainerCommand.From(invocation.Get("command"));
+        if (command.Refusal is not null)
+        {
+            return StepOutcome.Failure(command.Refusal, retryable: false);
+        }
+
         try
         {
             var (pod, container) = await deployments.ExecTargetAsync(service, cancellationToken).ConfigureAwait(false);
             invocation.Log.Line(LogStream.Info, $"exec in pod/{pod} ({container})");
             string stdout = string.Empty, stderr = string.Empty;
-            var exitCode = await api.CallAsync($"pod '{pod}'", (k, ns) => k.NamespacedPodExecAsync(pod, ns, container, command, tty: false,
+            var exitCode = await api.CallAsync($"pod '{pod}'", (k, ns) => k.NamespacedPodExecAsync(pod, ns, container, command.Arguments, tty: false,
                 async (stdin, output, error) =>
                 {
                     await stdin.DisposeAsync().ConfigureAwait(false);

@@ -25,7 +25,7 @@ public sealed class KubernetesProvider : IPlatformProvider
                 ["events", "warnings"], "list events of {kind}/{name}"),
             new("kubernetes.exec", "Run a command in a running pod of a deployment (kubectl exec deployment/…).", true,
                 [new("service", ParameterType.String, true, "The deployment, as the playbook names it."),
-                 new("command", ParameterType.Any, true, "A shell command (run with sh -c), or a list of arguments.")],
+                 new("command", ParameterType.Any, true, "A shell command (run with sh -c), or a list of arguments.", RunsInShell: true)],
                 ["stdout", "exit_code"], "exec in a pod of {service}: {command}"),
         ],
         [.. ServiceActions.All.Select(a => a.Name)],

@@ -159,7 +159,7 @@ public sealed partial class Executor
             case RunAction run:
                 var use = _scriptSecretUse[stepId] = new SecretUse();
                 expressions = expressions.Recording(use);
-                var (script, exprEnv) = Actions.Shell.ShellScript.Prepare(run.Script, expressions.TextOf, run.Shell);
+                var prepared = Actions.Shell.ShellScript.Prepare(run.Script, expressions.TextOf, run.Shell);
                 var env = ScriptInputs(run, use);
 
                 foreach (var variable in run.Environment)
@@ -167,7 +167,7 @@ public sealed partial class Executor
                     env[variable.Name] = Values.ToText(expressions.Argument(variable.Value));
                 }
 
-                foreach (var (name, value) in exprEnv)
+                foreach (var (name, value) in prepared.Environment)
                 {
                     env[name] = value;
                 }
@@ -176,8 +176,10 @@ public sealed partial class Executor
                 var directory = run.WorkingDirectory is null ? PlaybookDirectory : Path.GetFullPath(expressions.Text(run.WorkingDirectory), PlaybookDirectory);
                 return new StepInvocation(stepId, "run", new Dictionary<string, object?>
                 {
-                    ["script"] = script,
+                    ["script"] = prepared.Script,
                     ["shell"] = run.Shell,
+                    ["expressions"] = prepared.Sources.ToDictionary(e => e.Key, e => (object?)e.Value) as IReadOnlyDictionary<string, object?>,
+                    ["refusal"] = prepared.Refusal,
                     ["working_directory"] = directory,
                     ["env"] = env.ToDictionary(e => e.Key, e => (object?)e.Value) as IReadOnlyDictionary<string, object?>,
                 }, attempt, log, context);
@@ -214,6 +216,12 @@ public sealed partial class Executor
             {
                 throw new RunExpressionException(
                     $"'{argument.Name}' of '{uses.Name}' is {language.Name} and takes no expression; pass values as {language.ValuesArgument} (RB0312)");
+            }
+
+            if (parameter is { RunsInShell: true } && TryShellCommand(argument, expressions, out var command))
+            {
+                arguments[argument.Name] = command;
+                continue;
             }
 
             var value = expressions.Argument(argument.Value);

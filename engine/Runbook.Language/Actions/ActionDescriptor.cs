@@ -19,7 +19,11 @@ public enum ParameterType
 }
 
 /// <summary>One argument an action takes under <c>with:</c>.</summary>
-public sealed record ParameterDescriptor(string Name, ParameterType Type, bool Required, string Description)
+/// <param name="RunsInShell">
+/// A string value is a command a shell runs (<c>sh -c</c>): expressions in it follow the injection rule of
+/// <c>run:</c> scripts instead of being spliced into the text.
+/// </param>
+public sealed record ParameterDescriptor(string Name, ParameterType Type, bool Required, string Description, bool RunsInShell = false)
 {
     /// <summary>
     /// Set when the argument's text is code in another language (SQL, PromQL, a Redis command): an expression in it

@@ -85,9 +85,11 @@ public sealed partial class PlaybookChecker
     private void CheckStep(Phase phase, Step step)
     {
         var descriptor = CheckAction(step.Action);
+        CheckShellValues(step.Action);
         if (step.Rollback is { } rollback)
         {
             CheckAction(rollback.Action);
+            CheckShellValues(rollback.Action);
         }
 
         CheckNeeds(step);

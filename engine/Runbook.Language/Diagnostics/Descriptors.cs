@@ -69,6 +69,8 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor SecretMayBePrinted = Warning("RB0306", "Secret used where it may be printed");
     public static readonly DiagnosticDescriptor ActionNotSupportedByProvider = Error("RB0307", "Action not supported by the provider");
     public static readonly DiagnosticDescriptor NeedsLaterStep = Error("RB0308", "needs names a step that runs later");
+    public static readonly DiagnosticDescriptor ValueWhereShellRunsCode = Error("RB0310", "Value where the shell runs code");
+    public static readonly DiagnosticDescriptor ValueInShellArithmetic = Warning("RB0311", "Value where the shell evaluates arithmetic");
     public static readonly DiagnosticDescriptor ExpressionInCode = Error("RB0312", "Expression inside an argument that is code");
     public static readonly DiagnosticDescriptor FileOutsidePlaybookFolder = Error("RB0313", "File argument outside the playbook's folder");
     public static readonly DiagnosticDescriptor SecretInNotification = Warning("RB0315", "Secret flows into a notification's text");
@@ -86,7 +88,7 @@ public static class Descriptors
         HyphenInExpression, InvalidFormatString, FormatArgumentMissing,
         Cycle, MutationInReadOnlyPhase, MutationWithoutRollback, IrreversibleWithoutApproval, ApprovalOnReadOnlyStep,
         UnusedInput, SecretMayBePrinted, ActionNotSupportedByProvider, NeedsLaterStep,
-        ExpressionInCode, FileOutsidePlaybookFolder,
+        ValueWhereShellRunsCode, ValueInShellArithmetic, ExpressionInCode, FileOutsidePlaybookFolder,
         SecretInNotification, UndeclaredEnvironmentVariable,
 
     ];

@@ -52,14 +52,15 @@ public sealed class ShellInjectionTests
     [Fact]
     public void A_pwsh_expression_in_single_quotes_is_refused_rather_than_guessed()
     {
-        var template = Parse("Write-Output '${{ inputs.value }}'");
-        Assert.Throws<ShellScriptException>(() => ShellScript.Prepare(template, _ => "x", "pwsh"));
+        var prepared = ShellScript.Prepare(Parse("Write-Output '${{ inputs.value }}'"), _ => "x", "pwsh");
+
+        Assert.Contains("cannot stand inside single quotes", prepared.Refusal, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Here_documents_get_plain_references()
     {
-        var (script, env) = ShellScript.Prepare(Parse("cat <<EOF\nvalue: ${{ inputs.value }}\nEOF\necho ${{ inputs.value }}"), _ => "v", "bash");
+        var (script, env, _, _) = ShellScript.Prepare(Parse("cat <<EOF\nvalue: ${{ inputs.value }}\nEOF\necho ${{ inputs.value }}"), _ => "v", "bash");
         Assert.Equal("cat <<EOF\nvalue: ${RUNBOOK_EXPR_1}\nEOF\necho \"${RUNBOOK_EXPR_2}\"", script);
         Assert.Equal(2, env.Count);
     }
@@ -73,7 +74,7 @@ public sealed class ShellInjectionTests
     [InlineData("grep x <<< \"$text\"")]
     public void A_double_less_than_that_opens_no_here_document_leaves_the_next_lines_code(string line)
     {
-        var (script, _) = ShellScript.Prepare(Parse($"{line}\nrm ${{{{ inputs.value }}}}"), _ => "-rf /", "bash");
+        var (script, _, _, _) = ShellScript.Prepare(Parse($"{line}\nrm ${{{{ inputs.value }}}}"), _ => "-rf /", "bash");
 
         Assert.Equal($"{line}\nrm \"${{RUNBOOK_EXPR_1}}\"", script);
     }
@@ -84,7 +85,7 @@ public sealed class ShellInjectionTests
     [InlineData("x=$((1<<2)); cat <<EOF", "EOF")]
     public void A_here_document_ends_at_its_delimiter_and_code_follows(string opening, string closing)
     {
-        var (script, _) = ShellScript.Prepare(Parse($"{opening}\nvalue ${{{{ inputs.value }}}}\n{closing}\nrm ${{{{ inputs.value }}}}"), _ => "v", "bash");
+        var (script, _, _, _) = ShellScript.Prepare(Parse($"{opening}\nvalue ${{{{ inputs.value }}}}\n{closing}\nrm ${{{{ inputs.value }}}}"), _ => "v", "bash");
 
         Assert.Equal($"{opening}\nvalue ${{RUNBOOK_EXPR_1}}\n{closing}\nrm \"${{RUNBOOK_EXPR_2}}\"", script);
     }
@@ -107,7 +108,7 @@ public sealed class ShellInjectionTests
                 "double" => "printf '%s' \"${{ inputs.value }}\" > out",
                 _ => "printf '%s' '${{ inputs.value }}' > out",
             };
-            var (script, env) = ShellScript.Prepare(Parse(line), _ => value, "bash");
+            var (script, env, _, _) = ShellScript.Prepare(Parse(line), _ => value, "bash");
             using var ctx = new ActionContext();
             var outcome = await new ShellAction().ExecuteAsync(ctx.Invocation("run", new Dictionary<string, object?>
             {

@@ -1,5 +1,6 @@
 using System.Text;
 using CliWrap;
+using Runbook.Language.Shell;
 
 namespace Runbook.Execution.Actions.Shell;
 
@@ -20,16 +21,27 @@ internal sealed class ShellAction(TimeSpan? gracePeriod = null) : IStepAction
     public async ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
         var shell = invocation.GetString("shell") ?? "bash";
+        var text = invocation.GetString("script") ?? string.Empty;
+        var env = (invocation.Get("env") as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>())
+            .ToDictionary(e => e.Key, e => (string?)Values.ToText(e.Value), StringComparer.Ordinal);
+
+        // Every value the engine hands the script must be one its context can only read as data (docs/execution.md).
+        var sources = (invocation.Get("expressions") as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>())
+            .ToDictionary(e => e.Key, e => Values.ToText(e.Value), StringComparer.Ordinal);
+        var refusal = invocation.GetString("refusal")
+            ?? ShellValueCheck.Refusal(text, shell, env, variable => ShellScript.Describe(variable, sources));
+        if (refusal is not null)
+        {
+            return StepOutcome.Failure($"refused before the script started: {refusal}", retryable: false);
+        }
+
         var directory = Directory.CreateTempSubdirectory("runbook-step-");
         try
         {
             var script = Path.Combine(directory.FullName, shell == "pwsh" ? "step.ps1" : "step.sh");
             var outputFile = Path.Combine(directory.FullName, "outputs");
-            await File.WriteAllTextAsync(script, invocation.GetString("script") ?? string.Empty, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(script, text, cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(outputFile, string.Empty, cancellationToken).ConfigureAwait(false);
-
-            var env = (invocation.Get("env") as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>())
-                .ToDictionary(e => e.Key, e => (string?)Values.ToText(e.Value), StringComparer.Ordinal);
             env["RUNBOOK_OUTPUT"] = outputFile;
 
             var stdout = new Capture();

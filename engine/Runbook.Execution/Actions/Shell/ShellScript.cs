@@ -1,249 +1,56 @@
-using System.Text;
 using Runbook.Language.Expressions;
+using Runbook.Language.Shell;
 
 namespace Runbook.Execution.Actions.Shell;
 
-/// <summary>An expression stands where the shell cannot take its value safely (pwsh single quotes).</summary>
-public sealed class ShellScriptException(string message) : Exception(message);
+/// <summary>
+/// A script ready to run: its text with variable references in place of expressions, the variables' values, which
+/// expression each variable carries (for messages), and why it may not run at all (null when it may).
+/// </summary>
+public sealed record PreparedScript(
+    string Script,
+    IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyDictionary<string, string> Sources,
+    string? Refusal);
 
 /// <summary>
 /// The injection rule. Every <c>${{ expr }}</c> in a script becomes a reference to an environment variable
-/// (<c>RUNBOOK_EXPR_n</c>) that holds its value — never the value itself — quoted for where it stands, so
-/// <c>echo "${{ inputs.path }}"</c> works as written and no value, however hostile, can run as code.
+/// (<c>RUNBOOK_EXPR_n</c>) that holds its value — never the value itself — quoted for where it stands
+/// (<see cref="ShellReferences"/>), so <c>echo "${{ inputs.path }}"</c> works as written and no value, however
+/// hostile, can run as code. Where the shell would evaluate the value again (arithmetic, eval, sh -c …) the
+/// step's values are checked before it starts (<see cref="ShellValueCheck"/>, in the shell action).
 /// </summary>
 public static class ShellScript
 {
-    private enum Context
+    public static PreparedScript Prepare(TemplateString script, Func<ExpressionPart, string> evaluate, string shell)
     {
-        Code,
-        SingleQuoted,
-        DoubleQuoted,
-        AnsiC,
-        Comment,
-        HereDocument,
-    }
-
-    public static (string Script, IReadOnlyDictionary<string, string> Environment) Prepare(
-        TemplateString script, Func<ExpressionPart, string> evaluate, string shell)
-    {
-        var text = new StringBuilder();
+        var referenced = ShellReferences.Build(script, shell);
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        var lexer = shell == "pwsh" ? (ILexer)new PowerShellLexer() : new PosixLexer();
-        foreach (var part in script.Parts)
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (referenced.Refusal is { } refusal)
         {
-            switch (part)
-            {
-                case LiteralPart literal:
-                    text.Append(literal.Text);
-                    lexer.Feed(literal.Text);
-                    break;
-                case ExpressionPart expression:
-                    var name = $"RUNBOOK_EXPR_{env.Count + 1}";
-                    var value = evaluate(expression);
-                    if (value.Contains('\0', StringComparison.Ordinal))
-                    {
-                        throw new ShellScriptException($"{expression.Span}: the value of '{expression.Text.Trim()}' holds a NUL character, which no environment variable can carry");
-                    }
-
-                    env[name] = value;
-                    var reference = lexer.Reference(name);
-                    text.Append(reference ?? throw new ShellScriptException(
-                        $"{expression.Span}: in pwsh, an expression cannot stand inside single quotes (they take nothing from outside); use double quotes or no quotes"));
-                    lexer.Feed(reference);
-                    break;
-            }
+            return new PreparedScript(referenced.Text, env, sources, $"{referenced.RefusedAt!.Span}: {refusal}");
         }
 
-        return (text.ToString(), env);
+        foreach (var (name, expression) in referenced.References)
+        {
+            var value = evaluate(expression);
+            sources[name] = expression.ToString();
+            if (value.Contains('\0', StringComparison.Ordinal))
+            {
+                return new PreparedScript(referenced.Text, env, sources,
+                    $"{expression.Span}: the value of {expression} holds a NUL character, which no environment variable can carry");
+            }
+
+            env[name] = value;
+        }
+
+        return new PreparedScript(referenced.Text, env, sources, null);
     }
 
-    private interface ILexer
-    {
-        void Feed(string text);
-
-        /// <summary>How to refer to variable <paramref name="name"/> here; null when it cannot be done safely.</summary>
-        string? Reference(string name);
-    }
-
-    /// <summary>Just enough of bash/sh quoting to know, at each point, which context we are in.</summary>
-    private sealed class PosixLexer : ILexer
-    {
-        private Context _context = Context.Code;
-        private bool _escaped;
-        private bool _wordStart = true;
-        private char _previous = '\n';
-        private readonly StringBuilder _line = new();
-        private string? _pendingHereDocument;
-        private bool _hereDocumentStripsTabs;
-        private int _arithmeticDepth;
-        private int? _hereDocumentOperatorEnd; // where on this line the delimiter of a '<<' seen in code starts
-
-        public string? Reference(string name) => _context switch
-        {
-            Context.Code => $"\"${{{name}}}\"",
-            Context.SingleQuoted => $"'\"${{{name}}}\"'",
-            Context.AnsiC => $"'\"${{{name}}}\"$'",
-            _ => $"${{{name}}}", // double quotes, here-documents (unexpanded in quoted ones: still never code), comments
-        };
-
-        public void Feed(string text)
-        {
-            foreach (var c in text)
-            {
-                Step(c);
-                _previous = c;
-            }
-        }
-
-        private void Step(char c)
-        {
-            if (c == '\n')
-            {
-                OnNewLine();
-                return;
-            }
-
-            _line.Append(c);
-            if (_escaped)
-            {
-                _escaped = false;
-                return;
-            }
-
-            switch (_context)
-            {
-                case Context.Code:
-                    if (c == '\\')
-                    {
-                        _escaped = true;
-                    }
-                    else if (c == '\'')
-                    {
-                        _context = _previous == '$' ? Context.AnsiC : Context.SingleQuoted;
-                    }
-                    else if (c == '"')
-                    {
-                        _context = Context.DoubleQuoted;
-                    }
-                    else if (c == '#' && _wordStart)
-                    {
-                        _context = Context.Comment;
-                    }
-                    else if (c == '(' && _previous == '(')
-                    {
-                        _arithmeticDepth++; // $(( … )) or (( … )): '<<' in there is a shift, not a here-document
-                    }
-                    else if (c == ')' && _previous == ')' && _arithmeticDepth > 0)
-                    {
-                        _arithmeticDepth--;
-                    }
-                    else if (c == '<' && _previous == '<' && _arithmeticDepth == 0)
-                    {
-                        // '<<' opens a here-document; a third '<' right after makes it a here-string ('<<<') instead.
-                        _hereDocumentOperatorEnd = _hereDocumentOperatorEnd == _line.Length - 1 ? null : _hereDocumentOperatorEnd ?? _line.Length;
-                    }
-
-                    _wordStart = c is ' ' or '\t' or ';' or '&' or '|' or '(' or ')';
-                    break;
-                case Context.SingleQuoted when c == '\'':
-                    _context = Context.Code;
-                    break;
-                case Context.AnsiC or Context.DoubleQuoted when c == '\\':
-                    _escaped = true;
-                    break;
-                case Context.AnsiC when c == '\'':
-                case Context.DoubleQuoted when c == '"':
-                    _context = Context.Code;
-                    break;
-            }
-        }
-
-        private void OnNewLine()
-        {
-            var line = _line.ToString();
-            var operatorEnd = _hereDocumentOperatorEnd;
-            _line.Clear();
-            _hereDocumentOperatorEnd = null;
-            _escaped = false;
-            _wordStart = true;
-            if (_context == Context.HereDocument)
-            {
-                var candidate = _hereDocumentStripsTabs ? line.TrimStart('\t') : line;
-                if (candidate == _pendingHereDocument)
-                {
-                    _context = Context.Code;
-                    _pendingHereDocument = null;
-                }
-
-                return;
-            }
-
-            if (_context == Context.Comment)
-            {
-                _context = Context.Code;
-            }
-
-            if (_context == Context.Code && operatorEnd is { } end && HereDocumentDelimiter(line[end..]) is { } delimiter)
-            {
-                (_pendingHereDocument, _hereDocumentStripsTabs) = delimiter;
-                _context = Context.HereDocument;
-            }
-        }
-
-        /// <summary>
-        /// The delimiter after a '&lt;&lt;' that the lexer saw in code (not in quotes, a comment or arithmetic):
-        /// <c>EOF</c>, <c>-'EOF'</c>, <c>"EOF"</c>, <c>\EOF</c>.
-        /// </summary>
-        private static (string Word, bool StripsTabs)? HereDocumentDelimiter(string rest)
-        {
-            var strips = rest.StartsWith('-');
-            rest = rest.TrimStart('-').TrimStart();
-            var word = new string(rest.TrimStart('\'', '"', '\\').TakeWhile(ch => char.IsLetterOrDigit(ch) || ch == '_').ToArray());
-            return word.Length == 0 ? null : (word, strips);
-        }
-    }
-
-    /// <summary>PowerShell quoting: '…' takes nothing from outside; "…" expands $(…); ` escapes.</summary>
-    private sealed class PowerShellLexer : ILexer
-    {
-        private Context _context = Context.Code;
-        private bool _escaped;
-
-        public string? Reference(string name) => _context switch
-        {
-            Context.Code => $"$env:{name}",
-            Context.DoubleQuoted => $"$($env:{name})",
-            _ => null,
-        };
-
-        public void Feed(string text)
-        {
-            foreach (var c in text)
-            {
-                if (_escaped)
-                {
-                    _escaped = false;
-                    continue;
-                }
-
-                switch (_context)
-                {
-                    case Context.Code when c == '`':
-                    case Context.DoubleQuoted when c == '`':
-                        _escaped = true;
-                        break;
-                    case Context.Code when c == '\'':
-                        _context = Context.SingleQuoted;
-                        break;
-                    case Context.Code when c == '"':
-                        _context = Context.DoubleQuoted;
-                        break;
-                    case Context.SingleQuoted when c == '\'':
-                    case Context.DoubleQuoted when c == '"':
-                        _context = Context.Code;
-                        break;
-                }
-            }
-        }
-    }
+    /// <summary>How a refusal names a variable the engine set: the expression it carries, or what it is.</summary>
+    public static string Describe(string variable, IReadOnlyDictionary<string, string> sources) =>
+        sources.TryGetValue(variable, out var expression) ? $"the value of {expression}"
+        : variable.StartsWith("INPUT_", StringComparison.Ordinal) ? $"the input in ${variable}"
+        : $"the value of ${variable} (env:)";
 }
