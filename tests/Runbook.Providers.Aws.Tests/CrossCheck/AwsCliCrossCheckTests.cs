@@ -1,0 +1,291 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Runbook.Providers.Aws.Tests.EcsServer;
+using Runbook.Providers.Aws.Tests.Support;
+
+namespace Runbook.Providers.Aws.Tests.CrossCheck;
+
+/// <summary>
+/// The AWS CLI (botocore) against the test server: what it reads is what the server holds, what it changes the
+/// server shows, its waiter and paginator work, and its error handling (messages, retries) sees AWS's errors.
+/// </summary>
+public sealed class AwsCliCrossCheckTests(EcsServerFixture fixture) : IClassFixture<EcsServerFixture>
+{
+    private EcsTestServer Server => fixture.Server;
+
+    [Fact]
+    public async Task The_cli_reads_scales_deploys_and_rolls_back_a_service_and_the_server_holds_what_it_did()
+    {
+        AwsClients.Instance.EnsureReady();
+        var cluster = EcsServerFixture.NewCluster();
+        Server.SeedService(cluster, "web", "web:1", 2);
+
+        var described = Cli("ecs", "describe-services", "--cluster", cluster, "--services", "web").Json.GetProperty("services")[0];
+        var seeded = Server.Service(cluster, "web")!;
+        Assert.Equal(seeded.Arn, described.GetProperty("serviceArn").GetString());
+        Assert.Equal(2, described.GetProperty("runningCount").GetInt32());
+        Assert.Equal(seeded.TaskDefinitionArn, described.GetProperty("taskDefinition").GetString());
+        Assert.Equal("COMPLETED", described.GetProperty("deployments")[0].GetProperty("rolloutState").GetString());
+        Assert.Equal(seeded.Primary.Id, described.GetProperty("deployments")[0].GetProperty("id").GetString());
+
+        // Scale.
+        var scaled = Cli("ecs", "update-service", "--cluster", cluster, "--service", "web", "--desired-count", "3").Json.GetProperty("service");
+        Assert.Equal(3, scaled.GetProperty("desiredCount").GetInt32());
+        Assert.Equal(3, Server.Service(cluster, "web")!.DesiredCount);
+        Assert.Equal(3, (await Server.WaitForStableAsync(cluster, "web")).RunningCount);
+
+        // Deploy: the described revision with another image, registered from the CLI's own JSON, then the service moved to it.
+        var previous = Cli("ecs", "describe-task-definition", "--task-definition", "web").Json.GetProperty("taskDefinition");
+        var input = RegisterInput(previous, "web:2");
+        var registered = Cli("ecs", "register-task-definition", "--cli-input-json", input.ToJsonString()).Json.GetProperty("taskDefinition");
+        Assert.Equal(2, registered.GetProperty("revision").GetInt32());
+        var stored = Server.TaskDefinition("web:2")!;
+        Assert.Equal(registered.GetProperty("taskDefinitionArn").GetString(), stored.Arn);
+        foreach (var (name, value) in input)
+        {
+            Assert.True(JsonNode.DeepEquals(value, stored.Body[name]), $"{name} was stored as {stored.Body[name]?.ToJsonString()}, sent {value?.ToJsonString()}");
+        }
+
+        var deploying = Cli("ecs", "update-service", "--cluster", cluster, "--service", "web", "--task-definition", "web:2").Json.GetProperty("service");
+        Assert.Equal(2, deploying.GetProperty("deployments").GetArrayLength());
+        Assert.Equal("IN_PROGRESS", deploying.GetProperty("deployments")[0].GetProperty("rolloutState").GetString());
+        var deployed = await Server.WaitForStableAsync(cluster, "web");
+        Assert.Equal(stored.Arn, deployed.TaskDefinitionArn);
+        Assert.Equal("COMPLETED", deployed.Primary.RolloutState);
+
+        // The replaced tasks, as on-call reads them.
+        var stoppedArns = Cli("ecs", "list-tasks", "--cluster", cluster, "--service-name", "web", "--desired-status", "STOPPED").Json.GetProperty("taskArns");
+        Assert.Equal(3, stoppedArns.GetArrayLength());
+        var stopped = Cli(["ecs", "describe-tasks", "--cluster", cluster, "--tasks", .. stoppedArns.EnumerateArray().Select(a => a.GetString()!)]).Json.GetProperty("tasks");
+        Assert.All(stopped.EnumerateArray(), t =>
+        {
+            Assert.Equal("STOPPED", t.GetProperty("lastStatus").GetString());
+            Assert.Equal(seeded.TaskDefinitionArn, t.GetProperty("taskDefinitionArn").GetString());
+            Assert.StartsWith("Scaling activity initiated by (deployment ecs-svc/", t.GetProperty("stoppedReason").GetString(), StringComparison.Ordinal);
+            Assert.Equal(0, t.GetProperty("containers")[0].GetProperty("exitCode").GetInt32());
+        });
+        Assert.Equal(3, Server.Tasks(cluster, "web").Count(t => t.LastStatus == "STOPPED" && t.TaskDefinitionArn == seeded.TaskDefinitionArn));
+
+        // Roll back to revision 1, then force a new deployment of it.
+        Cli("ecs", "update-service", "--cluster", cluster, "--service", "web", "--task-definition", seeded.TaskDefinitionArn);
+        var rolledBack = await Server.WaitForStableAsync(cluster, "web");
+        Assert.Equal(seeded.TaskDefinitionArn, rolledBack.TaskDefinitionArn);
+        var forced = Cli("ecs", "update-service", "--cluster", cluster, "--service", "web", "--force-new-deployment").Json.GetProperty("service");
+        Assert.Equal(2, forced.GetProperty("deployments").GetArrayLength());
+        Assert.Equal(seeded.TaskDefinitionArn, forced.GetProperty("deployments")[0].GetProperty("taskDefinition").GetString());
+        var refreshed = await Server.WaitForStableAsync(cluster, "web");
+        Assert.NotEqual(rolledBack.Primary.Id, refreshed.Primary.Id);
+
+        var after = Cli("ecs", "describe-services", "--cluster", cluster, "--services", "web").Json.GetProperty("services")[0];
+        Assert.Equal(refreshed.Primary.Id, after.GetProperty("deployments")[0].GetProperty("id").GetString());
+        Assert.Contains(after.GetProperty("events").EnumerateArray(), e => e.GetProperty("message").GetString() == "(service web) has reached a steady state.");
+    }
+
+    [Fact]
+    public async Task The_cli_waiter_waits_for_a_rollout_and_returns_when_the_service_is_stable()
+    {
+        AwsClients.Instance.EnsureReady();
+        await using var server = await EcsTestServer.StartAsync(new EcsTestServerOptions { TickInterval = Timeout.InfiniteTimeSpan });
+        var seeded = server.SeedService("prod", "web", "web:1", 2);
+        var definition = server.TaskDefinition(seeded.TaskDefinitionArn)!.Body;
+        Assert.Equal(0, AwsClients.Instance.Cli(server, null, "ecs", "register-task-definition", "--cli-input-json", RegisterInput(definition.Deserialize<JsonElement>(), "web:2").ToJsonString()).ExitCode);
+        Assert.Equal(0, AwsClients.Instance.Cli(server, null, "ecs", "update-service", "--cluster", "prod", "--service", "web", "--task-definition", "web:2").ExitCode);
+
+        // The waiter's first poll sees two deployments; only then does the rollout move, so it must poll again.
+        var describesBefore = server.CallsTo("DescribeServices");
+        var waiter = Task.Run(() => AwsClients.Instance.Cli(server, null, "ecs", "wait", "services-stable", "--cluster", "prod", "--services", "web"));
+        Assert.True(await server.WaitUntilAsync(s => s.CallsTo("DescribeServices") > describesBefore, TimeSpan.FromSeconds(30)));
+        Assert.False(waiter.IsCompleted);
+        server.Advance(3);
+        var waited = await waiter;
+
+        Assert.True(waited.ExitCode == 0, waited.Error);
+        Assert.True(server.CallsTo("DescribeServices") >= describesBefore + 2);
+        Assert.True(server.Service("prod", "web")!.Stable);
+        Assert.EndsWith("web:2", server.Service("prod", "web")!.TaskDefinitionArn, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cli_sees_the_circuit_breaker_fail_a_bad_image_and_roll_back_with_the_stopped_tasks_and_their_logs()
+    {
+        AwsClients.Instance.EnsureReady();
+        await using var server = await EcsTestServer.StartAsync(new EcsTestServerOptions { TickInterval = Timeout.InfiniteTimeSpan });
+        var seeded = server.SeedService("prod", "api", "api:1", 2, new SeedOptions { CircuitBreaker = true, Rollback = true });
+        server.MarkImageBad("api:bad");
+        var body = server.TaskDefinition(seeded.TaskDefinitionArn)!.Body.Deserialize<JsonElement>();
+        Assert.Equal(0, AwsClients.Instance.Cli(server, null, "ecs", "register-task-definition", "--cli-input-json", RegisterInput(body, "api:bad").ToJsonString()).ExitCode);
+        Assert.Equal(0, AwsClients.Instance.Cli(server, null, "ecs", "update-service", "--cluster", "prod", "--service", "api", "--task-definition", "api:2").ExitCode);
+
+        Assert.True(await server.WaitUntilAsync(s =>
+        {
+            s.Advance();
+            return s.Service("prod", "api")!.Deployments.Any(d => d.RolloutState == "FAILED");
+        }, TimeSpan.FromSeconds(10)));
+        var during = AwsClients.Instance.Cli(server, null, "ecs", "describe-services", "--cluster", "prod", "--services", "api").Json.GetProperty("services")[0];
+        var failed = during.GetProperty("deployments").EnumerateArray().Single(d => d.GetProperty("rolloutState").GetString() == "FAILED");
+        var rollback = during.GetProperty("deployments")[0];
+        server.Advance(3);
+        var stopped = AwsClients.Instance.Cli(server, null, "ecs", "list-tasks", "--cluster", "prod", "--service-name", "api", "--desired-status", "STOPPED").Json.GetProperty("taskArns");
+        var tasks = AwsClients.Instance.Cli(server, null, ["ecs", "describe-tasks", "--cluster", "prod", "--tasks", .. stopped.EnumerateArray().Select(a => a.GetString()!)]).Json.GetProperty("tasks");
+        var logs = AwsClients.Instance.Cli(server, null, "logs", "filter-log-events", "--log-group-name", "/ecs/api", "--filter-pattern", "fatal").Json.GetProperty("events");
+
+        Assert.Equal("ECS deployment circuit breaker: tasks failed to start.", failed.GetProperty("rolloutStateReason").GetString());
+        Assert.EndsWith("api:2", failed.GetProperty("taskDefinition").GetString(), StringComparison.Ordinal);
+        Assert.True(failed.GetProperty("failedTasks").GetInt32() >= EcsBackend.CircuitBreakerThreshold(2));
+        Assert.Equal("PRIMARY", rollback.GetProperty("status").GetString());
+        Assert.Equal(seeded.TaskDefinitionArn, rollback.GetProperty("taskDefinition").GetString());
+        Assert.Equal($"ECS deployment circuit breaker: rolling back to deploymentId {seeded.Primary.Id}.", rollback.GetProperty("rolloutStateReason").GetString());
+        var final = server.Service("prod", "api")!;
+        Assert.True(final.Stable);
+        Assert.Equal(seeded.TaskDefinitionArn, final.TaskDefinitionArn);
+        var crashed = tasks.EnumerateArray().Where(t => t.GetProperty("taskDefinitionArn").GetString()!.EndsWith("api:2", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(crashed);
+        Assert.All(crashed, t =>
+        {
+            Assert.Equal("Essential container in task exited", t.GetProperty("stoppedReason").GetString());
+            Assert.Equal("EssentialContainerExited", t.GetProperty("stopCode").GetString());
+            Assert.Equal(1, t.GetProperty("containers")[0].GetProperty("exitCode").GetInt32());
+        });
+        Assert.Equal(crashed.Count, logs.GetArrayLength());
+        Assert.All(logs.EnumerateArray(), e => Assert.Matches("^ecs/app/[0-9a-f]{32}$", e.GetProperty("logStreamName").GetString()));
+        Assert.Equal(
+            crashed.Select(t => "ecs/app/" + t.GetProperty("taskArn").GetString()!.Split('/')[^1]).Order(),
+            logs.EnumerateArray().Select(e => e.GetProperty("logStreamName").GetString()!).Order());
+    }
+
+    [Fact]
+    public void The_cli_follows_next_tokens_through_task_definitions_and_log_events()
+    {
+        AwsClients.Instance.EnsureReady();
+        var cluster = EcsServerFixture.NewCluster();
+        var family = "fam" + cluster[2..];
+        Server.SeedService(cluster, "svc", "svc:1", 1, new SeedOptions { Family = family, LogGroup = $"/ecs/{family}" });
+        var body = Server.TaskDefinition(family)!.Body.Deserialize<JsonElement>();
+        for (var i = 2; i <= 5; i++)
+        {
+            Assert.Equal(0, Cli("ecs", "register-task-definition", "--cli-input-json", RegisterInput(body, $"svc:{i}").ToJsonString()).ExitCode);
+        }
+
+        var start = DateTimeOffset.UtcNow.AddMinutes(-10);
+        for (var i = 0; i < 7; i++)
+        {
+            Server.AppendLog($"/ecs/{family}", $"ecs/app/manual{i % 2}", i % 3 == 0 ? $"ERROR request {i} failed" : $"INFO request {i} ok", start.AddSeconds(i));
+        }
+
+        var before = (Server.CallsTo("ListTaskDefinitions"), Server.CallsTo("FilterLogEvents"));
+        var listed = Cli("ecs", "list-task-definitions", "--family-prefix", family, "--sort", "DESC", "--page-size", "2").Json.GetProperty("taskDefinitionArns");
+        var errors = Cli("logs", "filter-log-events", "--log-group-name", $"/ecs/{family}", "--log-stream-name-prefix", "ecs/app/manual",
+            "--filter-pattern", "ERROR", "--start-time", start.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), "--page-size", "1").Json.GetProperty("events");
+
+        Assert.Equal(Enumerable.Range(1, 5).Reverse().Select(r => Server.TaskDefinition($"{family}:{r}")!.Arn), listed.EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(3, Server.CallsTo("ListTaskDefinitions") - before.Item1);
+        Assert.Equal(["ERROR request 0 failed", "ERROR request 3 failed", "ERROR request 6 failed"], errors.EnumerateArray().Select(e => e.GetProperty("message").GetString()));
+        Assert.Equal(3, Server.CallsTo("FilterLogEvents") - before.Item2);
+        Assert.Equal(start.AddSeconds(3).ToUnixTimeMilliseconds(), errors[1].GetProperty("timestamp").GetInt64());
+    }
+
+    [Fact]
+    public void The_cli_reports_the_servers_errors_in_awss_words()
+    {
+        AwsClients.Instance.EnsureReady();
+        var cluster = EcsServerFixture.NewCluster();
+        Server.SeedService(cluster, "web", "web:1", 1);
+
+        var missing = Cli("ecs", "describe-services", "--cluster", cluster, "--services", "ghost").Json;
+        var noCluster = AwsClients.Instance.Cli(Server, null, "ecs", "describe-services", "--cluster", "nope-" + cluster, "--services", "web");
+        var noService = AwsClients.Instance.Cli(Server, null, "ecs", "update-service", "--cluster", cluster, "--service", "ghost", "--desired-count", "1");
+        var noRevision = AwsClients.Instance.Cli(Server, null, "ecs", "update-service", "--cluster", cluster, "--service", "web", "--task-definition", "web:99");
+        var noDefinition = AwsClients.Instance.Cli(Server, null, "ecs", "describe-task-definition", "--task-definition", "ghost-" + cluster);
+        var noGroup = AwsClients.Instance.Cli(Server, null, "logs", "filter-log-events", "--log-group-name", "/ecs/ghost-" + cluster);
+        var waitMissing = AwsClients.Instance.Cli(Server, null, "ecs", "wait", "services-stable", "--cluster", cluster, "--services", "ghost");
+
+        Assert.Equal("MISSING", missing.GetProperty("failures")[0].GetProperty("reason").GetString());
+        Assert.Equal($"arn:aws:ecs:{Server.Region}:{Server.AccountId}:service/{cluster}/ghost", missing.GetProperty("failures")[0].GetProperty("arn").GetString());
+        Assert.Equal(0, missing.GetProperty("services").GetArrayLength());
+        AssertCliError(noCluster, "An error occurred (ClusterNotFoundException) when calling the DescribeServices operation: Cluster not found.");
+        AssertCliError(noService, "An error occurred (ServiceNotFoundException) when calling the UpdateService operation: Service not found.");
+        AssertCliError(noRevision, "An error occurred (InvalidParameterException) when calling the UpdateService operation: TaskDefinition not found.");
+        AssertCliError(noDefinition, "An error occurred (ClientException) when calling the DescribeTaskDefinition operation: Unable to describe task definition.");
+        AssertCliError(noGroup, "An error occurred (ResourceNotFoundException) when calling the FilterLogEvents operation: The specified log group does not exist.");
+        AssertCliError(waitMissing, "Waiter ServicesStable failed: Waiter encountered a terminal failure state");
+        Assert.Contains("MISSING", waitMissing.Error, StringComparison.Ordinal);
+        Assert.Equal(1, Server.Service(cluster, "web")!.DesiredCount);
+    }
+
+    [Fact]
+    public void The_cli_is_refused_with_awss_signature_errors_and_accepted_with_session_credentials()
+    {
+        AwsClients.Instance.EnsureReady();
+        var cluster = EcsServerFixture.NewCluster();
+        Server.SeedService(cluster, "web", "web:1", 1);
+        var describe = new[] { "ecs", "describe-services", "--cluster", cluster, "--services", "web" };
+        var mutatingBefore = Server.MutatingCalls;
+
+        var wrongSecret = AwsClients.Instance.Cli(Server, new TestCredentials(Server.AccessKeyId, "wrong" + Server.SecretAccessKey[5..], null, "x"), describe);
+        var unknownKey = AwsClients.Instance.Cli(Server, new TestCredentials("AKIAUNKNOWNKEY000000", Server.SecretAccessKey, null, "x"), describe);
+        var session = Server.AddSessionCredentials("oncall");
+        var withToken = AwsClients.Instance.Cli(Server, session, describe);
+        var withoutToken = AwsClients.Instance.Cli(Server, session with { SessionToken = null }, describe);
+        var expired = Server.AddSessionCredentials("gone", DateTimeOffset.UtcNow.AddMinutes(-1));
+        var afterExpiry = AwsClients.Instance.Cli(Server, expired, describe);
+        var reader = Server.AddCredentials("reader");
+        Server.Deny(reader.AccessKeyId, "UpdateService");
+        var denied = AwsClients.Instance.Cli(Server, reader, "ecs", "update-service", "--cluster", cluster, "--service", "web", "--desired-count", "5");
+
+        AssertCliError(wrongSecret, "An error occurred (InvalidSignatureException) when calling the DescribeServices operation: The request signature we calculated does not match the signature you provided.");
+        AssertCliError(unknownKey, "An error occurred (UnrecognizedClientException) when calling the DescribeServices operation: The security token included in the request is invalid.");
+        Assert.True(withToken.ExitCode == 0, withToken.Error);
+        Assert.Equal("web", withToken.Json.GetProperty("services")[0].GetProperty("serviceName").GetString());
+        AssertCliError(withoutToken, "(UnrecognizedClientException)");
+        AssertCliError(afterExpiry, "An error occurred (ExpiredTokenException) when calling the DescribeServices operation: The security token included in the request is expired");
+        AssertCliError(denied, $"An error occurred (AccessDeniedException) when calling the UpdateService operation: User: arn:aws:iam::{Server.AccountId}:user/reader is not authorized to perform: ecs:UpdateService on resource: arn:aws:ecs:{Server.Region}:{Server.AccountId}:service/{cluster}/web");
+        Assert.Equal(1, Server.Service(cluster, "web")!.DesiredCount);
+        Assert.Equal(mutatingBefore + 1, Server.MutatingCalls);
+        Assert.Contains(Server.Calls, c => c.Operation == "UpdateService" && c.AccessKeyId == reader.AccessKeyId && c.ErrorType == "AccessDeniedException");
+    }
+
+    [Fact]
+    public void The_cli_retries_throttling_and_server_errors_and_then_succeeds()
+    {
+        AwsClients.Instance.EnsureReady();
+        var cluster = EcsServerFixture.NewCluster();
+        Server.SeedService(cluster, "web", "web:1", 1);
+        Server.InjectThrottling(2, "UpdateService");
+        Server.InjectServerErrors(1, "UpdateService");
+        var before = Server.Calls.Count(c => c.Operation == "UpdateService");
+
+        var updated = Cli("ecs", "update-service", "--cluster", cluster, "--service", "web", "--desired-count", "2");
+
+        var attempts = Server.Calls.Where(c => c.Operation == "UpdateService").Skip(before).ToList();
+        Assert.Equal(["ServerException", "ThrottlingException", "ThrottlingException", null], attempts.Select(a => a.ErrorType));
+        Assert.Equal([500, 400, 400, 200], attempts.Select(a => a.Status));
+        Assert.Equal(2, updated.Json.GetProperty("service").GetProperty("desiredCount").GetInt32());
+        Assert.Equal(2, Server.Service(cluster, "web")!.DesiredCount);
+    }
+
+    /// <summary>What register-task-definition takes from a described revision: everything but the fields ECS sets, with the first container's image changed.</summary>
+    internal static JsonObject RegisterInput(JsonElement described, string image)
+    {
+        var input = JsonNode.Parse(described.GetRawText())!.AsObject();
+        foreach (var set in new[] { "taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt", "registeredBy", "deregisteredAt" })
+        {
+            input.Remove(set);
+        }
+
+        input["containerDefinitions"]![0]!["image"] = image;
+        return input;
+    }
+
+    private ClientRun Cli(params string[] args)
+    {
+        var run = AwsClients.Instance.Cli(Server, null, args);
+        Assert.True(run.ExitCode == 0, $"aws {string.Join(' ', args)} failed ({run.ExitCode}): {run.Error}");
+        return run;
+    }
+
+    private static void AssertCliError(ClientRun run, string expected)
+    {
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+    }
+}
