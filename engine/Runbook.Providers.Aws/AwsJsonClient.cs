@@ -150,7 +150,14 @@ internal sealed class AwsJsonClient(HttpClient http, AwsService service, Func<Ca
             : code is "UpdateInProgressException" or "ConflictException" or "ResourceInUseException" ? ProviderErrorKind.Conflict
             : ProviderErrorKind.Failed;
         var hint = kind == ProviderErrorKind.Forbidden ? " (check the credentials: the 'profile' setting, AWS_PROFILE or the AWS_* variables, and the IAM policy)" : string.Empty;
-        var exception = new ProviderException(kind, $"{service.DisplayName} {operation} for {what} failed: {code}{(detail is null ? string.Empty : ": " + detail)}{hint}");
+        var verdict = kind switch
+        {
+            ProviderErrorKind.Forbidden => "forbidden: ",
+            ProviderErrorKind.NotFound => "not found: ",
+            ProviderErrorKind.Unavailable => "unavailable: ",
+            _ => string.Empty,
+        };
+        var exception = new ProviderException(kind, $"{service.DisplayName} {operation} for {what} failed: {verdict}{code}{(detail is null ? string.Empty : ": " + detail)}{hint}");
         return kind == ProviderErrorKind.Unavailable ? Retryable(exception) : exception;
     }
 

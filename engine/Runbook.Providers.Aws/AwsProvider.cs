@@ -67,7 +67,7 @@ public sealed class AwsProvider : IPlatformProvider
         return [.. ServiceStepActions.Over(backend, settings), new DescribeTasksAction(backend, settings)];
     }
 
-    internal EcsBackend Build(ProviderSettings settings)
+    internal EcsServiceBackend Build(ProviderSettings settings)
     {
         var connection = AwsConnection.Resolve(settings, _environment);
         var http = _handler is null ? new HttpClient() : new HttpClient(_handler, disposeHandler: false);
@@ -77,7 +77,7 @@ public sealed class AwsProvider : IPlatformProvider
             connection.Region, "ecs", "AmazonEC2ContainerServiceV20141113", "ECS"), connection.KeysAsync, Time, retry);
         var logs = new AwsJsonClient(http, new AwsService(AwsConnection.Endpoint(settings, _environment, "CLOUDWATCH_LOGS", "logs", connection.Region),
             connection.Region, "logs", "Logs_20140328", "CloudWatch Logs"), connection.KeysAsync, Time, retry);
-        return new EcsBackend(ecs, logs, settings.Get("cluster") ?? "default", settings.Get("container"),
+        return new EcsServiceBackend(ecs, logs, settings.Get("cluster") ?? "default", settings.Get("container"),
             Duration(settings, "poll_interval", TimeSpan.FromSeconds(5)), Time);
     }
 

@@ -7,11 +7,11 @@ namespace Runbook.Providers.Aws;
 /// The ECS backend, built at its first use: credentials and region are resolved when a step first needs AWS (not
 /// when the playbook is loaded), and a missing profile or region fails that step with the resolver's clear message.
 /// </summary>
-internal sealed class LazyEcsBackend(Func<EcsBackend> build) : IServiceBackend
+internal sealed class LazyEcsBackend(Func<EcsServiceBackend> build) : IServiceBackend
 {
-    private readonly Lazy<EcsBackend> _backend = new(build, LazyThreadSafetyMode.PublicationOnly);
+    private readonly Lazy<EcsServiceBackend> _backend = new(build, LazyThreadSafetyMode.PublicationOnly);
 
-    public EcsBackend Backend => _backend.Value;
+    public EcsServiceBackend Backend => _backend.Value;
 
     public Task<ServiceState> DescribeAsync(string service, CancellationToken cancellationToken) => Backend.DescribeAsync(service, cancellationToken);
 

@@ -12,7 +12,7 @@ namespace Runbook.Providers.Aws;
 /// register-task-definition) and rollback (--task-definition), the services-stable waiter, and CloudWatch Logs for
 /// the awslogs driver. A revision is a task definition ARN (…:task-definition/family:7).
 /// </summary>
-internal sealed class EcsBackend(AwsJsonClient ecs, AwsJsonClient logs, string cluster, string? containerName, TimeSpan pollInterval, TimeProvider time)
+internal sealed class EcsServiceBackend(AwsJsonClient ecs, AwsJsonClient logs, string cluster, string? containerName, TimeSpan pollInterval, TimeProvider time)
     : IServiceBackend
 {
     /// <summary>How far back service.logs reads when no 'since' is given: what 'aws logs tail' reads.</summary>
