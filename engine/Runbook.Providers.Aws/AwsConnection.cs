@@ -50,10 +50,12 @@ internal sealed class AwsConnection
         try
         {
             // The SDK's credentials objects refresh temporary credentials (STS, SSO, process, instance) before they expire.
+            // Whatever they throw (a credential_process that exits non-zero, an STS refusal, no metadata service) is a
+            // credentials problem of the run, reported as one; only cancellation passes through.
             var keys = await _sdkCredentials!.GetCredentialsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             return new AwsCredentials(keys.AccessKey, keys.SecretKey, keys.UseToken ? keys.Token : null);
         }
-        catch (Exception ex) when (ex is AmazonClientException or AmazonServiceException or IOException or InvalidOperationException or HttpRequestException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not ProviderException)
         {
             throw new ProviderException(ProviderErrorKind.Forbidden, $"cannot get AWS credentials from {Source}: {ex.Message}", ex);
         }
