@@ -96,8 +96,17 @@ internal sealed class AwsConnection
 
         if (Env(environment, "AWS_WEB_IDENTITY_TOKEN_FILE") is { } tokenFile && Env(environment, "AWS_ROLE_ARN") is { } roleArn)
         {
-            return new AwsConnection(new AssumeRoleWithWebIdentityCredentials(tokenFile, roleArn, Env(environment, "AWS_ROLE_SESSION_NAME")),
-                region, $"web identity (role {roleArn}, token {tokenFile})");
+            // Like botocore, a session name of our own when AWS_ROLE_SESSION_NAME is not set (STS requires one), unique per run.
+            var sessionName = Env(environment, "AWS_ROLE_SESSION_NAME") ?? $"runbook-{Guid.NewGuid():N}";
+            try
+            {
+                return new AwsConnection(new AssumeRoleWithWebIdentityCredentials(tokenFile, roleArn, sessionName),
+                    region, $"web identity (role {roleArn}, token {tokenFile})");
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ProviderException(ProviderErrorKind.Failed, $"web identity from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN is not usable: {ex.Message}", ex);
+            }
         }
 
         if (Env(environment, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") is not null || Env(environment, "AWS_CONTAINER_CREDENTIALS_FULL_URI") is not null)

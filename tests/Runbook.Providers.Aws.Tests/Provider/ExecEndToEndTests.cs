@@ -143,6 +143,83 @@ public sealed partial class ExecEndToEndTests
         Assert.Equal(1, server.CallsTo("RegisterTaskDefinition"));
     }
 
+    private const string Describe = """
+        apiVersion: runbook/v1
+        kind: Playbook
+        name: describe
+        phases:
+          assess:
+            - id: web
+              uses: service.describe
+              with: { service: web }
+            - id: check
+              run: test "$IMAGE" = registry.example/web:1
+              env: { IMAGE: "${{ steps.web.outputs.image }}" }
+              mutates: false
+        """;
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task A_credential_process_profile_signs_with_the_temporary_keys_its_script_prints(string target)
+    {
+        await using var server = await EcsTestServer.StartAsync();
+        server.SeedService("prod", "web", "registry.example/web:1", desiredCount: 1);
+        var session = server.AddSessionCredentials("process-user");
+        using var folder = new TempFolder();
+        var script = Path.Combine(folder.Path, "creds.sh");
+        File.WriteAllText(script, $"#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{session.AccessKeyId}\", \"SecretAccessKey\": \"{session.SecretAccessKey}\", \"SessionToken\": \"{session.SessionToken}\"}}'\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Directory.CreateDirectory(Path.Combine(folder.Path, ".aws"));
+        File.WriteAllText(Path.Combine(folder.Path, ".aws", "config"), $"[profile tool]\nregion = {server.Region}\ncredential_process = {script}\n");
+        File.WriteAllText(Path.Combine(folder.Path, "describe.yaml"), Describe);
+        File.WriteAllText(Path.Combine(folder.Path, "runbook.yaml"), "environments:\n  prod:\n    provider: aws\n    cluster: prod\n    profile: tool\n");
+
+        var result = Run(target, folder.Path, [("AWS_ENDPOINT_URL", server.Endpoint.ToString())], "exec", "describe.yaml", "--env", "prod", "--journal", "j.db");
+
+        Assert.True(result.ExitCode == 0, result.Out);
+        Assert.Contains(server.Calls, c => c.AccessKeyId == session.AccessKeyId && c.Operation == "DescribeServices" && c.Status == 200);
+    }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task A_role_arn_profile_assumes_the_role_through_STS_and_signs_with_the_roles_keys(string target)
+    {
+        await using var server = await EcsTestServer.StartAsync();
+        await using var sts = await LocalHttp.StartAsync();
+        server.SeedService("prod", "web", "registry.example/web:1", desiredCount: 1);
+        var role = server.AddSessionCredentials("deployer-role");
+        sts.Respond = body => body.Contains("Action=AssumeRole", StringComparison.Ordinal) && body.Contains("deployer", StringComparison.Ordinal)
+            ? $"""
+              <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+                <AssumeRoleResult>
+                  <Credentials><AccessKeyId>{role.AccessKeyId}</AccessKeyId><SecretAccessKey>{role.SecretAccessKey}</SecretAccessKey><SessionToken>{role.SessionToken}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+                  <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/deployer/runbook</Arn><AssumedRoleId>AROAEXAMPLE:runbook</AssumedRoleId></AssumedRoleUser>
+                </AssumeRoleResult>
+                <ResponseMetadata><RequestId>0c1b2a3d-0000-4000-8000-000000000000</RequestId></ResponseMetadata>
+              </AssumeRoleResponse>
+              """
+            : null;
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(folder.Path, ".aws"));
+        File.WriteAllText(Path.Combine(folder.Path, ".aws", "credentials"), "[base]\naws_access_key_id = AKIABASEEXAMPLE\naws_secret_access_key = base-secret\n");
+        File.WriteAllText(Path.Combine(folder.Path, ".aws", "config"),
+            $"[profile deployer]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = base\nregion = {server.Region}\n");
+        File.WriteAllText(Path.Combine(folder.Path, "describe.yaml"), Describe);
+        File.WriteAllText(Path.Combine(folder.Path, "runbook.yaml"), "environments:\n  prod:\n    provider: aws\n    cluster: prod\n");
+
+        var result = Run(target, folder.Path,
+            [("AWS_PROFILE", "deployer"), ("AWS_ENDPOINT_URL_ECS", server.Endpoint.ToString()), ("AWS_ENDPOINT_URL_STS", sts.Url)],
+            "exec", "describe.yaml", "--env", "prod", "--journal", "j.db");
+
+        Assert.True(result.ExitCode == 0, result.Out);
+        Assert.Contains(sts.Requests, r => r.Contains("Action=AssumeRole", StringComparison.Ordinal));
+        Assert.Contains(server.Calls, c => c.AccessKeyId == role.AccessKeyId && c.Operation == "DescribeServices" && c.Status == 200);
+    }
+
     private static (string, string?)[] Environment(EcsTestServer server) =>
         [.. AwsTarget.Environment(server).Where(e => e.Key != "HOME").Select(e => (e.Key, e.Value))];
 
@@ -236,11 +313,21 @@ internal sealed class LocalHttp : IAsyncDisposable
             }
 
             context.Response.StatusCode = (int)HttpStatusCode.OK;
+            if (Respond(body) is { } answer)
+            {
+                context.Response.ContentType = "text/xml";
+                await context.Response.WriteAsync(answer);
+                return;
+            }
+
             await context.Response.WriteAsync("ok");
         });
     }
 
     public string Url => _app.Urls.First().TrimEnd('/') + "/";
+
+    /// <summary>A body to answer a request body with (an STS response), or null for a plain "ok".</summary>
+    public Func<string, string?> Respond { get; set; } = _ => null;
 
     public IReadOnlyList<string> Requests
     {
