@@ -220,6 +220,40 @@ public sealed partial class ExecEndToEndTests
         Assert.Contains(server.Calls, c => c.AccessKeyId == role.AccessKeyId && c.Operation == "DescribeServices" && c.Status == 200);
     }
 
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task Web_identity_from_the_environment_exchanges_the_token_file_for_the_roles_keys(string target)
+    {
+        await using var server = await EcsTestServer.StartAsync();
+        await using var sts = await LocalHttp.StartAsync();
+        server.SeedService("prod", "web", "registry.example/web:1", desiredCount: 1);
+        var role = server.AddSessionCredentials("irsa-role");
+        sts.Respond = body => body.Contains("Action=AssumeRoleWithWebIdentity", StringComparison.Ordinal) && body.Contains("WebIdentityToken=eyJ-irsa-token", StringComparison.Ordinal)
+            ? $"""
+              <AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+                <AssumeRoleWithWebIdentityResult>
+                  <Credentials><AccessKeyId>{role.AccessKeyId}</AccessKeyId><SecretAccessKey>{role.SecretAccessKey}</SecretAccessKey><SessionToken>{role.SessionToken}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+                  <SubjectFromWebIdentityToken>system:serviceaccount:prod:runbook</SubjectFromWebIdentityToken>
+                  <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/irsa/runbook</Arn><AssumedRoleId>AROAEXAMPLE:runbook</AssumedRoleId></AssumedRoleUser>
+                </AssumeRoleWithWebIdentityResult>
+                <ResponseMetadata><RequestId>0c1b2a3d-0000-4000-8000-000000000001</RequestId></ResponseMetadata>
+              </AssumeRoleWithWebIdentityResponse>
+              """
+            : null;
+        using var folder = new TempFolder();
+        File.WriteAllText(Path.Combine(folder.Path, "token"), "eyJ-irsa-token");
+        File.WriteAllText(Path.Combine(folder.Path, "describe.yaml"), Describe);
+        File.WriteAllText(Path.Combine(folder.Path, "runbook.yaml"), "environments:\n  prod:\n    provider: aws\n    cluster: prod\n");
+
+        var result = Run(target, folder.Path,
+            [("AWS_WEB_IDENTITY_TOKEN_FILE", Path.Combine(folder.Path, "token")), ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa"),
+             ("AWS_REGION", server.Region), ("AWS_ENDPOINT_URL_ECS", server.Endpoint.ToString()), ("AWS_ENDPOINT_URL_STS", sts.Url)],
+            "exec", "describe.yaml", "--env", "prod", "--journal", "j.db");
+
+        Assert.True(result.ExitCode == 0, result.Out);
+        Assert.Contains(server.Calls, c => c.AccessKeyId == role.AccessKeyId && c.Operation == "DescribeServices" && c.Status == 200);
+    }
+
     private static (string, string?)[] Environment(EcsTestServer server) =>
         [.. AwsTarget.Environment(server).Where(e => e.Key != "HOME").Select(e => (e.Key, e.Value))];
 
