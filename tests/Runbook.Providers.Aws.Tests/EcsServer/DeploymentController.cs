@@ -69,7 +69,7 @@ internal sealed partial class EcsBackend
         }
 
         var stopped = new List<TaskState>();
-        foreach (var extra in primaryLive.OrderBy(t => t.LastStatus == "RUNNING").Skip(service.DesiredCount))
+        foreach (var extra in primaryLive.OrderByDescending(t => t.LastStatus == "RUNNING").Skip(service.DesiredCount))
         {
             Stop(extra, $"Scaling activity initiated by (deployment {primary.Id})");
             stopped.Add(extra);
