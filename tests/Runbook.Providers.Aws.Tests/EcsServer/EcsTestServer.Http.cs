@@ -121,6 +121,11 @@ public sealed partial class EcsTestServer
         }
         catch (AwsErrorException ex)
         {
+            if (!model.Errors(operation).Contains(ex.Error.Type))
+            {
+                _outputProblems.Enqueue($"{operation}: answered {ex.Error.Type}, which the definition does not list for it");
+            }
+
             await AnswerAsync(ex.Error.Status, ex.Error, null);
             return;
         }
