@@ -134,6 +134,7 @@ internal sealed partial class EcsBackend
         }
 
         service.Steady = settled;
+        Prune(service);
     }
 
     private DeploymentState TripCircuitBreaker(ServiceState service, DeploymentState failed)
@@ -223,8 +224,6 @@ internal sealed partial class EcsBackend
             deployment.FailedTasks++;
             deployment.UpdatedAt = Now;
         }
-
-        Prune(service);
     }
 
     private void Stop(TaskState task, string reason)

@@ -136,6 +136,29 @@ public sealed class DeploymentControllerTests
     }
 
     [Fact]
+    public async Task A_circuit_breaker_turned_on_by_update_service_applies_to_the_next_deployment()
+    {
+        await using var server = await EcsTestServer.StartAsync(Manual);
+        server.SeedService("prod", "web", "web:1", 1);
+        server.MarkImageBad("web:bad");
+        var http = new SignedHttp(server);
+        await Register(http, "web", "web:bad");
+
+        var update = await http.EcsAsync("UpdateService", """
+            {"cluster":"prod","service":"web","taskDefinition":"web:2",
+             "deploymentConfiguration":{"deploymentCircuitBreaker":{"enable":true,"rollback":true}}}
+            """);
+        server.Advance(6);
+        var back = server.Service("prod", "web")!;
+
+        Assert.True(update.Body["service"]!["deploymentConfiguration"]!["deploymentCircuitBreaker"]!["rollback"]!.GetValue<bool>());
+        Assert.Equal(100, update.Body["service"]!["deploymentConfiguration"]!["minimumHealthyPercent"]!.GetValue<int>());
+        Assert.True(back.CircuitBreakerRollback);
+        Assert.True(back.Stable);
+        Assert.EndsWith("web:1", back.TaskDefinitionArn, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_service_seeded_with_a_bad_image_has_nothing_to_roll_back_to()
     {
         await using var server = await EcsTestServer.StartAsync(Manual);

@@ -163,6 +163,60 @@ public sealed class OperationTests(EcsServerFixture fixture) : IClassFixture<Ecs
     }
 
     [Fact]
+    public async Task Tasks_list_by_family_and_by_the_deployment_that_started_them()
+    {
+        var cluster = EcsServerFixture.NewCluster();
+        var family = Family();
+        var a = Server.SeedService(cluster, "a", "a:1", 2, new SeedOptions { Family = family });
+        Server.SeedService(cluster, "b", "b:1", 1);
+
+        var byFamily = await Http.EcsAsync("ListTasks", $$"""{"cluster":"{{cluster}}","family":"{{family}}"}""");
+        var byDeployment = await Http.EcsAsync("ListTasks", $$"""{"cluster":"{{cluster}}","startedBy":"{{a.Primary.Id}}"}""");
+        var stopped = await Http.EcsAsync("ListTasks", $$"""{"cluster":"{{cluster}}","desiredStatus":"STOPPED"}""");
+
+        Assert.Equal(2, byFamily.Body["taskArns"]!.AsArray().Count);
+        Assert.Equal(2, byDeployment.Body["taskArns"]!.AsArray().Count);
+        Assert.Empty(stopped.Body["taskArns"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_small_page_size_splits_every_list_without_max_results()
+    {
+        await using var server = await EcsTestServer.StartAsync(new EcsTestServerOptions { PageSize = 1 });
+        var http = new SignedHttp(server);
+        var family = Family();
+        await http.EcsAsync("RegisterTaskDefinition", Definition(family, "x:1"));
+        await http.EcsAsync("RegisterTaskDefinition", Definition(family, "x:2"));
+        server.AppendLog("/g", "s", "one");
+        server.AppendLog("/g", "s", "two");
+
+        var definitions = await http.EcsAsync("ListTaskDefinitions", "{}");
+        var events = await http.LogsAsync("FilterLogEvents", """{"logGroupName":"/g"}""");
+        var rest = await http.LogsAsync("FilterLogEvents", $$"""{"logGroupName":"/g","nextToken":"{{events.Body["nextToken"]}}"}""");
+
+        Assert.Single(definitions.Body["taskDefinitionArns"]!.AsArray());
+        Assert.NotNull(definitions.Body["nextToken"]);
+        Assert.Equal("one", events.Body["events"]![0]!["message"]!.GetValue<string>());
+        Assert.Equal("two", rest.Body["events"]![0]!["message"]!.GetValue<string>());
+        Assert.Null(rest.Body["nextToken"]);
+    }
+
+    [Fact]
+    public async Task A_log_group_is_found_by_its_identifier_as_a_name_or_an_arn()
+    {
+        var group = "/test/" + Family();
+        Server.AppendLog(group, "s", "hello");
+
+        var byName = await Http.LogsAsync("FilterLogEvents", new JsonObject { ["logGroupIdentifier"] = group }.ToJsonString());
+        var byArn = await Http.LogsAsync("FilterLogEvents", new JsonObject { ["logGroupIdentifier"] = $"arn:aws:logs:{Server.Region}:{Server.AccountId}:log-group:{group}:*" }.ToJsonString());
+        var both = await Http.LogsAsync("FilterLogEvents", new JsonObject { ["logGroupName"] = group, ["logGroupIdentifier"] = group }.ToJsonString());
+
+        Assert.Equal("hello", byName.Body["events"]![0]!["message"]!.GetValue<string>());
+        Assert.Equal("hello", byArn.Body["events"]![0]!["message"]!.GetValue<string>());
+        Assert.Equal("InvalidParameterException", both.Type);
+    }
+
+    [Fact]
     public async Task Filter_patterns_match_terms_phrases_alternatives_and_exclusions()
     {
         var group = "/test/" + Family();

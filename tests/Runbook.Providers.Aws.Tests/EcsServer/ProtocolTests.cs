@@ -120,6 +120,20 @@ public sealed class ProtocolTests(EcsServerFixture fixture) : IClassFixture<EcsS
     }
 
     [Fact]
+    public async Task An_authorization_header_missing_its_parts_or_scoped_to_another_day_is_refused()
+    {
+        var partial = await Http.EcsAsync("ListTaskDefinitions", "{}", new SignedHttp.Options { Authorization = $"AWS4-HMAC-SHA256 Credential={Server.AccessKeyId}/20250101/eu-west-1/ecs/aws4_request" });
+        var otherAlgorithm = await Http.EcsAsync("ListTaskDefinitions", "{}", new SignedHttp.Options { Authorization = "AWS4-HMAC-SHA1 Credential=x" });
+        var otherDay = await Http.EcsAsync("ListTaskDefinitions", "{}", new SignedHttp.Options { ScopeDate = "20200101" });
+
+        Assert.Equal("IncompleteSignatureException", partial.Type);
+        Assert.StartsWith("Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.", partial.Message, StringComparison.Ordinal);
+        Assert.Equal(("IncompleteSignatureException", "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA1'"), (otherAlgorithm.Type, otherAlgorithm.Message));
+        Assert.Equal("InvalidSignatureException", otherDay.Type);
+        Assert.StartsWith("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20200101' != ", otherDay.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_changed_after_signing_fails_with_the_canonical_request_the_server_expected()
     {
         var cluster = EcsServerFixture.NewCluster();

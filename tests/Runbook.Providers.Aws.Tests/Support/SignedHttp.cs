@@ -38,6 +38,12 @@ public sealed class SignedHttp(EcsTestServer server)
 
         public DateTimeOffset? SignedAt { get; init; }
 
+        /// <summary>The date in the credential scope, when it should differ from the signing time's.</summary>
+        public string? ScopeDate { get; init; }
+
+        /// <summary>Sent as the Authorization header as it is, instead of a signature.</summary>
+        public string? Authorization { get; init; }
+
         public string SignedHeaders { get; init; } = "content-type;host;x-amz-date;x-amz-target";
 
         public bool Sign { get; init; } = true;
@@ -91,13 +97,17 @@ public sealed class SignedHttp(EcsTestServer server)
             request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", credentials.SessionToken);
         }
 
-        if (options.Sign)
+        if (options.Authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", options.Authorization);
+        }
+        else if (options.Sign)
         {
             var signed = options.SignedHeaders.Split(';');
             var canonical = SigV4Verifier.CanonicalRequest(new SignedRequest(options.Method, "/", headers, Encoding.UTF8.GetBytes(body)), signed);
-            var scope = $"{amzDate[..8]}/{options.ScopeRegion ?? server.Region}/{options.ScopeService ?? service}/aws4_request";
+            var scope = $"{options.ScopeDate ?? amzDate[..8]}/{options.ScopeRegion ?? server.Region}/{options.ScopeService ?? service}/aws4_request";
             var toSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{SigV4Verifier.Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
-            var signature = SigV4Verifier.Hex(SigV4Verifier.Signature(credentials.SecretAccessKey, amzDate[..8], options.ScopeRegion ?? server.Region, options.ScopeService ?? service, toSign));
+            var signature = SigV4Verifier.Hex(SigV4Verifier.Signature(credentials.SecretAccessKey, options.ScopeDate ?? amzDate[..8], options.ScopeRegion ?? server.Region, options.ScopeService ?? service, toSign));
             request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={credentials.AccessKeyId}/{scope}, SignedHeaders={options.SignedHeaders}, Signature={signature}");
         }
 
