@@ -82,19 +82,22 @@ public sealed class AwsCliCrossCheckTests(EcsServerFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public void The_cli_reports_the_servers_errors_in_awss_words()
+    public async Task The_cli_reports_the_servers_errors_in_awss_words()
     {
         AwsClients.Instance.EnsureReady();
         var cluster = EcsServerFixture.NewCluster();
         Server.SeedService(cluster, "web", "web:1", 1);
 
-        var missing = Cli("ecs", "describe-services", "--cluster", cluster, "--services", "ghost").Json;
-        var noCluster = AwsClients.Instance.Cli(Server, null, "ecs", "describe-services", "--cluster", "nope-" + cluster, "--services", "web");
-        var noService = AwsClients.Instance.Cli(Server, null, "ecs", "update-service", "--cluster", cluster, "--service", "ghost", "--desired-count", "1");
-        var noRevision = AwsClients.Instance.Cli(Server, null, "ecs", "update-service", "--cluster", cluster, "--service", "web", "--task-definition", "web:99");
-        var noDefinition = AwsClients.Instance.Cli(Server, null, "ecs", "describe-task-definition", "--task-definition", "ghost-" + cluster);
-        var noGroup = AwsClients.Instance.Cli(Server, null, "logs", "filter-log-events", "--log-group-name", "/ecs/ghost-" + cluster);
-        var waitMissing = AwsClients.Instance.Cli(Server, null, "ecs", "wait", "services-stable", "--cluster", cluster, "--services", "ghost");
+        // Independent calls, run side by side: the CLI's start-up is most of each one's time.
+        var runs = await Task.WhenAll(
+            Run(null, "ecs", "describe-services", "--cluster", cluster, "--services", "ghost"),
+            Run(null, "ecs", "describe-services", "--cluster", "nope-" + cluster, "--services", "web"),
+            Run(null, "ecs", "update-service", "--cluster", cluster, "--service", "ghost", "--desired-count", "1"),
+            Run(null, "ecs", "update-service", "--cluster", cluster, "--service", "web", "--task-definition", "web:99"),
+            Run(null, "ecs", "describe-task-definition", "--task-definition", "ghost-" + cluster),
+            Run(null, "logs", "filter-log-events", "--log-group-name", "/ecs/ghost-" + cluster),
+            Run(null, "ecs", "wait", "services-stable", "--cluster", cluster, "--services", "ghost"));
+        var (missing, noCluster, noService, noRevision, noDefinition, noGroup, waitMissing) = (runs[0].Json, runs[1], runs[2], runs[3], runs[4], runs[5], runs[6]);
 
         Assert.Equal("MISSING", missing.GetProperty("failures")[0].GetProperty("reason").GetString());
         Assert.Equal($"arn:aws:ecs:{Server.Region}:{Server.AccountId}:service/{cluster}/ghost", missing.GetProperty("failures")[0].GetProperty("arn").GetString());
@@ -110,7 +113,7 @@ public sealed class AwsCliCrossCheckTests(EcsServerFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public void The_cli_is_refused_with_awss_signature_errors_and_accepted_with_session_credentials()
+    public async Task The_cli_is_refused_with_awss_signature_errors_and_accepted_with_session_credentials()
     {
         AwsClients.Instance.EnsureReady();
         var cluster = EcsServerFixture.NewCluster();
@@ -118,16 +121,18 @@ public sealed class AwsCliCrossCheckTests(EcsServerFixture fixture) : IClassFixt
         var describe = new[] { "ecs", "describe-services", "--cluster", cluster, "--services", "web" };
         var mutatingBefore = Server.MutatingCalls;
 
-        var wrongSecret = AwsClients.Instance.Cli(Server, new TestCredentials(Server.AccessKeyId, "wrong" + Server.SecretAccessKey[5..], null, "x"), describe);
-        var unknownKey = AwsClients.Instance.Cli(Server, new TestCredentials("AKIAUNKNOWNKEY000000", Server.SecretAccessKey, null, "x"), describe);
         var session = Server.AddSessionCredentials("oncall");
-        var withToken = AwsClients.Instance.Cli(Server, session, describe);
-        var withoutToken = AwsClients.Instance.Cli(Server, session with { SessionToken = null }, describe);
         var expired = Server.AddSessionCredentials("gone", DateTimeOffset.UtcNow.AddMinutes(-1));
-        var afterExpiry = AwsClients.Instance.Cli(Server, expired, describe);
         var reader = Server.AddCredentials("reader");
         Server.Deny(reader.AccessKeyId, "UpdateService");
-        var denied = AwsClients.Instance.Cli(Server, reader, "ecs", "update-service", "--cluster", cluster, "--service", "web", "--desired-count", "5");
+        var runs = await Task.WhenAll(
+            Run(new TestCredentials(Server.AccessKeyId, "wrong" + Server.SecretAccessKey[5..], null, "x"), describe),
+            Run(new TestCredentials("AKIAUNKNOWNKEY000000", Server.SecretAccessKey, null, "x"), describe),
+            Run(session, describe),
+            Run(session with { SessionToken = null }, describe),
+            Run(expired, describe),
+            Run(reader, "ecs", "update-service", "--cluster", cluster, "--service", "web", "--desired-count", "5"));
+        var (wrongSecret, unknownKey, withToken, withoutToken, afterExpiry, denied) = (runs[0], runs[1], runs[2], runs[3], runs[4], runs[5]);
 
         AssertCliError(wrongSecret, "An error occurred (InvalidSignatureException) when calling the DescribeServices operation: The request signature we calculated does not match the signature you provided.");
         AssertCliError(unknownKey, "An error occurred (UnrecognizedClientException) when calling the DescribeServices operation: The security token included in the request is invalid.");
@@ -172,6 +177,8 @@ public sealed class AwsCliCrossCheckTests(EcsServerFixture fixture) : IClassFixt
         input["containerDefinitions"]![0]!["image"] = image;
         return input;
     }
+
+    private Task<ClientRun> Run(TestCredentials? credentials, params string[] args) => Task.Run(() => AwsClients.Instance.Cli(Server, credentials, args));
 
     private ClientRun Cli(params string[] args)
     {

@@ -85,16 +85,17 @@ public sealed class AwsCliRolloutCrossCheckTests(EcsServerFixture fixture) : ICl
     }
 
     [Fact]
-    public void The_cli_follows_next_tokens_through_task_definitions_and_log_events()
+    public async Task The_cli_follows_next_tokens_through_task_definitions_and_log_events()
     {
         AwsClients.Instance.EnsureReady();
         var cluster = EcsServerFixture.NewCluster();
         var family = "fam" + cluster[2..];
         Server.SeedService(cluster, "svc", "svc:1", 1, new SeedOptions { Family = family, LogGroup = $"/ecs/{family}" });
         var body = Server.TaskDefinition(family)!.Body.Deserialize<JsonElement>();
+        var http = new SignedHttp(Server); // setup only: the CLI's own register is checked in AwsCliCrossCheckTests
         for (var i = 2; i <= 5; i++)
         {
-            Assert.Equal(0, Cli("ecs", "register-task-definition", "--cli-input-json", AwsCliCrossCheckTests.RegisterInput(body, $"svc:{i}").ToJsonString()).ExitCode);
+            Assert.Equal(200, (await http.EcsAsync("RegisterTaskDefinition", AwsCliCrossCheckTests.RegisterInput(body, $"svc:{i}").ToJsonString())).Status);
         }
 
         var start = DateTimeOffset.UtcNow.AddMinutes(-10);
@@ -104,9 +105,11 @@ public sealed class AwsCliRolloutCrossCheckTests(EcsServerFixture fixture) : ICl
         }
 
         var before = (Server.CallsTo("ListTaskDefinitions"), Server.CallsTo("FilterLogEvents"));
-        var listed = Cli("ecs", "list-task-definitions", "--family-prefix", family, "--sort", "DESC", "--page-size", "2").Json.GetProperty("taskDefinitionArns");
-        var errors = Cli("logs", "filter-log-events", "--log-group-name", $"/ecs/{family}", "--log-stream-name-prefix", "ecs/app/manual",
-            "--filter-pattern", "ERROR", "--start-time", start.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), "--page-size", "1").Json.GetProperty("events");
+        var runs = await Task.WhenAll(
+            Task.Run(() => Cli("ecs", "list-task-definitions", "--family-prefix", family, "--sort", "DESC", "--page-size", "2")),
+            Task.Run(() => Cli("logs", "filter-log-events", "--log-group-name", $"/ecs/{family}", "--log-stream-name-prefix", "ecs/app/manual",
+                "--filter-pattern", "ERROR", "--start-time", start.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), "--page-size", "1")));
+        var (listed, errors) = (runs[0].Json.GetProperty("taskDefinitionArns"), runs[1].Json.GetProperty("events"));
 
         Assert.Equal(Enumerable.Range(1, 5).Reverse().Select(r => Server.TaskDefinition($"{family}:{r}")!.Arn), listed.EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(3, Server.CallsTo("ListTaskDefinitions") - before.Item1);
