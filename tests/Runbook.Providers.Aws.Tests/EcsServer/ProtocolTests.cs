@@ -47,6 +47,30 @@ public sealed class ProtocolTests(EcsServerFixture fixture) : IClassFixture<EcsS
     }
 
     [Fact]
+    public async Task Every_answer_of_a_busy_session_matches_its_output_shape()
+    {
+        var cluster = EcsServerFixture.NewCluster();
+        Server.SeedService(cluster, "web", "web:1", 2, new SeedOptions { CircuitBreaker = true, Rollback = true });
+
+        var answers = new[]
+        {
+            await Http.EcsAsync("DescribeServices", $$"""{"cluster":"{{cluster}}","services":["web","ghost"]}"""),
+            await Http.EcsAsync("UpdateService", $$"""{"cluster":"{{cluster}}","service":"web","forceNewDeployment":true}"""),
+            await Http.EcsAsync("ListTasks", $$"""{"cluster":"{{cluster}}","serviceName":"web"}"""),
+            await Http.EcsAsync("DescribeTaskDefinition", """{"taskDefinition":"web","include":["TAGS"]}"""),
+            await Http.EcsAsync("ListServices", $$"""{"cluster":"{{cluster}}"}"""),
+            await Http.LogsAsync("DescribeLogStreams", """{"logGroupName":"/ecs/web"}"""),
+            await Http.LogsAsync("GetLogEvents", $$"""{"logGroupName":"/ecs/web","logStreamName":"ecs/app/{{Server.Tasks(cluster, "web")[0].Id}}"}"""),
+        };
+        await Server.WaitForStableAsync(cluster, "web");
+        var tasks = await Http.EcsAsync("ListTasks", $$"""{"cluster":"{{cluster}}","serviceName":"web","desiredStatus":"STOPPED"}""");
+        var described = await Http.EcsAsync("DescribeTasks", new System.Text.Json.Nodes.JsonObject { ["cluster"] = cluster, ["tasks"] = tasks.Body["taskArns"]!.DeepClone() }.ToJsonString());
+
+        Assert.All(answers.Append(tasks).Append(described), a => Assert.Equal(200, a.Status));
+        Assert.Empty(Server.OutputProblems);
+    }
+
+    [Fact]
     public async Task A_request_without_a_target_or_with_an_unknown_one_is_an_unknown_operation()
     {
         var none = await Http.EcsAsync("DescribeServices", "{}", new SignedHttp.Options { Target = string.Empty, SignedHeaders = "content-type;host;x-amz-date" });
