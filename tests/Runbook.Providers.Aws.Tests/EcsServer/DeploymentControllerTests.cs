@@ -192,6 +192,21 @@ public sealed class DeploymentControllerTests
     }
 
     [Fact]
+    public async Task Rounds_run_by_themselves_once_a_tick_interval_is_set()
+    {
+        await using var server = await EcsTestServer.StartAsync(Manual);
+        server.SeedService("prod", "web", "web:1", 1);
+        await new SignedHttp(server).EcsAsync("UpdateService", """{"cluster":"prod","service":"web","desiredCount":3}""");
+
+        var stillManual = await server.WaitUntilAsync(s => s.Service("prod", "web")!.RunningCount == 3, TimeSpan.FromMilliseconds(300));
+        server.TickInterval = TimeSpan.FromMilliseconds(20);
+        var stable = await server.WaitForStableAsync("prod", "web", TimeSpan.FromSeconds(10));
+
+        Assert.False(stillManual);
+        Assert.Equal(3, stable.RunningCount);
+    }
+
+    [Fact]
     public async Task Running_tasks_write_to_their_awslogs_stream_named_prefix_container_task()
     {
         await using var server = await EcsTestServer.StartAsync(Manual);
