@@ -8,6 +8,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
+# A pyenv-installed CLI may be there without its shims on PATH (a non-login shell): use it directly.
+if ! command -v aws >/dev/null; then
+  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/*/bin/aws; do
+    [ -x "$candidate" ] && PATH="$(dirname "$candidate"):$PATH" && break
+  done
+fi
 if ! command -v aws >/dev/null; then
   if [ "$(id -u)" != 0 ]; then echo "the AWS CLI is not on PATH (install it: apt-get install awscli)" >&2; exit 3; fi
   export DEBIAN_FRONTEND=noninteractive
@@ -22,6 +28,10 @@ if [ ! -f "$js/node_modules/@aws-sdk/client-ecs/package.json" ] || [ ! -f "$js/n
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "npm ci in $js failed (run it there by hand to see why)" >&2; exit 4; }
 fi
 
-echo "aws=$(command -v aws)"
+aws="$(command -v aws)"
+# A pyenv shim re-resolves the interpreter on every call; the real script starts faster.
+if [[ "$aws" == */shims/aws ]] && command -v pyenv >/dev/null && real="$(pyenv which aws 2>/dev/null)"; then aws="$real"; fi
+"$aws" --version >/dev/null 2>&1 || { echo "$aws --version failed" >&2; exit 4; }
+echo "aws=$aws"
 echo "node=$(command -v node)"
 echo "js=$js"

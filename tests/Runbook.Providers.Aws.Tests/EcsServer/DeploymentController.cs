@@ -69,7 +69,7 @@ internal sealed partial class EcsBackend
         }
 
         var stopped = new List<TaskState>();
-        foreach (var extra in primaryLive.OrderBy(t => t.LastStatus == "RUNNING").Skip(service.DesiredCount))
+        foreach (var extra in primaryLive.OrderByDescending(t => t.LastStatus == "RUNNING").Skip(service.DesiredCount))
         {
             Stop(extra, $"Scaling activity initiated by (deployment {primary.Id})");
             stopped.Add(extra);
@@ -134,6 +134,7 @@ internal sealed partial class EcsBackend
         }
 
         service.Steady = settled;
+        Prune(service);
     }
 
     private DeploymentState TripCircuitBreaker(ServiceState service, DeploymentState failed)
@@ -223,8 +224,6 @@ internal sealed partial class EcsBackend
             deployment.FailedTasks++;
             deployment.UpdatedAt = Now;
         }
-
-        Prune(service);
     }
 
     private void Stop(TaskState task, string reason)

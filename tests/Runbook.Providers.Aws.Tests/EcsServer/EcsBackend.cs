@@ -238,6 +238,25 @@ internal sealed partial class EcsBackend(string region, string accountId, TimePr
 
     public void CreateCluster(string name) => Locked(() => EnsureCluster(name));
 
+    /// <summary>What DeleteService --force leaves behind: the service INACTIVE, its tasks stopped, still described.</summary>
+    public void DeleteService(string clusterName, string serviceName) => Locked(() =>
+    {
+        var service = _clusters.TryGetValue(clusterName, out var cluster) ? FindService(cluster, serviceName) : null;
+        if (service is null)
+        {
+            throw new InvalidOperationException($"no service {serviceName} in cluster {clusterName}");
+        }
+
+        service.Status = "INACTIVE";
+        service.DesiredCount = 0;
+        foreach (var task in _tasks.Where(t => t.Cluster == clusterName && t.Service == serviceName && t.Live))
+        {
+            Stop(task, "Service deleted");
+        }
+
+        return 0;
+    });
+
     public ServiceSnapshot? Service(string cluster, string service) => Locked(() =>
         _clusters.TryGetValue(cluster, out var c) && FindService(c, service) is { } s ? Snapshot(s) : null);
 

@@ -121,14 +121,29 @@ public sealed partial class EcsTestServer
         }
         catch (AwsErrorException ex)
         {
+            if (!model.Errors(operation).Contains(ex.Error.Type))
+            {
+                var problem = $"{operation}: answered {ex.Error.Type}, which the definition does not list for it";
+                _outputProblems.Enqueue(problem);
+                await AnswerAsync(500, new AwsError("InternalFailure", 500, $"The ECS test server is off its definition: {problem} ({ex.Error.Message})"), null);
+                return;
+            }
+
             await AnswerAsync(ex.Error.Status, ex.Error, null);
             return;
         }
 
-        foreach (var problem in model.CheckOutput(operation, result))
+        // An answer off the output shape is a bug here: the client gets a 500 naming it, so the test that caused it fails.
+        var problems = model.CheckOutput(operation, result);
+        foreach (var problem in problems)
         {
             _outputProblems.Enqueue($"{operation}: {problem}");
-            Console.Error.WriteLine($"ecs test server answered {operation} off its output shape: {problem}");
+        }
+
+        if (problems.Count > 0)
+        {
+            await AnswerAsync(500, new AwsError("InternalFailure", 500, $"The ECS test server's answer to {operation} is off the output shape: {string.Join("; ", problems)}"), null);
+            return;
         }
 
         await AnswerAsync(200, null, result);

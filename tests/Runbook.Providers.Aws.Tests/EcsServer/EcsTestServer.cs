@@ -162,6 +162,9 @@ public sealed partial class EcsTestServer : IAsyncDisposable
 
     public void CreateCluster(string name) => _backend.CreateCluster(name);
 
+    /// <summary>Deletes a service as DeleteService --force does: it turns INACTIVE (still described, no longer updatable) and its tasks stop.</summary>
+    public void DeleteService(string cluster, string service) => _backend.DeleteService(cluster, service);
+
     /// <summary>The service as the server holds it now, or null when there is none.</summary>
     public ServiceSnapshot? Service(string cluster, string service) => _backend.Service(cluster, service);
 
