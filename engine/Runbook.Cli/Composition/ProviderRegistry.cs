@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
+using Runbook.Providers.Aws;
 using Runbook.Providers.Compose;
 using Runbook.Providers.Kubernetes;
 
@@ -18,16 +19,7 @@ internal static class ProviderRegistry
     [
         ComposeProvider.Describe,
         KubernetesProvider.Describe,
-        new("aws", "AWS ECS services (ECS JSON 1.1 API signed with SigV4), CloudWatch Logs.", [], AllServiceActions,
-            ImmutableDictionary.CreateRange(new Dictionary<string, string>
-            {
-                ["service.describe"] = "ecs:DescribeServices {service}",
-                ["service.logs"] = "logs:FilterLogEvents for {service} (last {tail})",
-                ["service.scale"] = "ecs:UpdateService {service} desiredCount={replicas}",
-                ["service.restart"] = "ecs:UpdateService {service} forceNewDeployment=true",
-                ["service.deploy"] = "ecs:RegisterTaskDefinition with {image}, ecs:UpdateService {service}",
-                ["service.rollback"] = "ecs:UpdateService {service} taskDefinition={to}",
-            })),
+        AwsProvider.Describe,
         new("azure", "Azure Container Apps through Azure Resource Manager.", [], AllServiceActions,
             ImmutableDictionary.CreateRange(new Dictionary<string, string>
             {
@@ -48,7 +40,7 @@ internal static class ProviderRegistry
     public static ActionCatalog Catalog { get; } = ActionCatalog.Create(All);
 
     /// <summary>The providers that execute here; the others plan and validate only, for now.</summary>
-    public static ImmutableArray<IPlatformProvider> Platforms { get; } = [new ComposeProvider(), new KubernetesProvider()];
+    public static ImmutableArray<IPlatformProvider> Platforms { get; } = [new ComposeProvider(), new KubernetesProvider(), new AwsProvider()];
 
     public static IPlatformProvider? Platform(string name) => Platforms.FirstOrDefault(p => p.Descriptor.Name == name);
 }
