@@ -37,10 +37,12 @@ public sealed class AwsConformanceTests : ProviderConformance, IClassFixture<Ecs
         return AwsTarget.Actions(environment, AwsTarget.Settings(_cluster, ("timeout", "1s")));
     }
 
-    protected override IReadOnlyDictionary<string, IStepAction>? ActionsWithoutPermissionToScale()
+    protected override async Task<(string Error, bool Retryable)> ScaleWithoutPermissionAsync()
     {
         var reader = _server.AddCredentials("read-only");
         _server.Deny(reader.AccessKeyId, "UpdateService");
-        return AwsTarget.Actions(AwsTarget.Environment(_server, reader), AwsTarget.Settings(_cluster));
+        var actions = AwsTarget.Actions(AwsTarget.Environment(_server, reader), AwsTarget.Settings(_cluster));
+        var failed = Assert.IsType<Failed>(await Run(actions, "service.scale", ("service", Service), ("replicas", 2L)));
+        return (failed.Error, failed.Retryable);
     }
 }
