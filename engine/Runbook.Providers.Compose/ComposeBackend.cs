@@ -41,10 +41,10 @@ internal sealed class ComposeBackend(ComposeCli cli, ComposeHistory history) : I
         return [.. new[] { current.Image }.OfType<string>().Concat(history.Images(service).Reverse()).Distinct().Take(limit)];
     }
 
-    public async Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken)
     {
         await EnsureServiceAsync(service, cancellationToken).ConfigureAwait(false);
-        var args = new List<string> { "logs", "--no-color", $"--tail={tail.ToString(CultureInfo.InvariantCulture)}" };
+        var args = new List<string> { "logs", "--no-color", $"--tail={query.Tail.ToString(CultureInfo.InvariantCulture)}" };
         var output = await cli.RunAsync([.. args, service], cancellationToken).ConfigureAwait(false);
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))];
     }

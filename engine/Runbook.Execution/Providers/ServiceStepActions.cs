@@ -112,9 +112,10 @@ public static class ServiceStepActions
         protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
         {
             TimeSpan? since = invocation.GetString("since") is { } s && Duration.TryParse(s, out var d) ? d.Value : null;
-            var lines = await Backend.LogsAsync(service, Int(invocation, "tail", 100), since,
-                invocation.GetString("previous") == "true", cancellationToken).ConfigureAwait(false);
-            if (invocation.GetString("filter") is { Length: > 0 } filter)
+            var filter = invocation.GetString("filter") is { Length: > 0 } f ? f : null;
+            var query = new LogQuery(Int(invocation, "tail", 100), since, invocation.GetString("previous") == "true", filter);
+            var lines = await Backend.LogsAsync(service, query, cancellationToken).ConfigureAwait(false);
+            if (filter is not null)
             {
                 lines = [.. lines.Where(l => l.Contains(filter, StringComparison.OrdinalIgnoreCase))];
             }

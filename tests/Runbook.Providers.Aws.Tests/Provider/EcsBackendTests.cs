@@ -201,7 +201,7 @@ public sealed class EcsBackendTests(EcsServerFixture fixture) : IClassFixture<Ec
         _server.PageSize = 2;
         try
         {
-            var lines = await Backend().LogsAsync("logger", 4, TimeSpan.FromMinutes(5), false, CancellationToken.None);
+            var lines = await Backend().LogsAsync("logger", new LogQuery(4, TimeSpan.FromMinutes(5), false, null), CancellationToken.None);
 
             Assert.Equal(4, lines.Length);
             Assert.All(lines, l => Assert.Matches(@"^\[ecs/app/[0-9a-f]+\] line [45]$", l));
@@ -211,6 +211,23 @@ public sealed class EcsBackendTests(EcsServerFixture fixture) : IClassFixture<Ec
         {
             _server.PageSize = null;
         }
+    }
+
+    [Fact]
+    public async Task A_logs_filter_is_matched_by_cloudwatch_so_the_tail_counts_matching_lines_only()
+    {
+        _server.SeedService(_cluster, "filtered", "registry.example/filtered:1", 1);
+        _server.WriteServiceLog(_cluster, "filtered", "payment failed: card declined");
+        for (var i = 1; i <= 5; i++)
+        {
+            _server.WriteServiceLog(_cluster, "filtered", $"request {i} ok");
+        }
+
+        var lines = await Backend().LogsAsync("filtered", new LogQuery(2, TimeSpan.FromMinutes(5), false, "card declined"), CancellationToken.None);
+
+        // Without the pattern sent to CloudWatch, the last two lines ("request 4/5 ok") would hold no match at all.
+        var line = Assert.Single(lines);
+        Assert.EndsWith("payment failed: card declined", line, StringComparison.Ordinal);
     }
 
     [Fact]
