@@ -46,11 +46,17 @@ internal sealed class EcsServiceBackend(AwsJsonClient ecs, AwsJsonClient logs, s
             described.TaskDefinition, previous, healthy, instances, problem, progress);
     }
 
-    public async Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
     {
         var described = await ServiceAsync(service, cancellationToken).ConfigureAwait(false);
         var family = Family(described.TaskDefinition ?? throw NoTaskDefinition(service));
-        return [.. (await RevisionsAsync(family, limit, cancellationToken).ConfigureAwait(false))];
+        var arns = await RevisionsAsync(family, limit, cancellationToken).ConfigureAwait(false);
+
+        // The service's deployments still running (its PRIMARY and any ACTIVE being replaced) mark the revisions they use.
+        var inUse = (described.Deployments ?? []).Where(d => d.TaskDefinition is not null).GroupBy(d => d.TaskDefinition!)
+            .ToDictionary(g => g.Key, g => string.Join("; ", g.Select(d =>
+                $"{d.Status}{(d.RolloutState is { } state ? " " + state : string.Empty)}, {d.RunningCount} running")), StringComparer.Ordinal);
+        return [.. arns.Select(arn => new Revision(arn, arn == described.TaskDefinition, inUse.GetValueOrDefault(arn)))];
     }
 
     public async Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken)

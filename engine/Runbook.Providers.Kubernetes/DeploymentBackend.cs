@@ -37,12 +37,13 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
             revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem, rollout.Status);
     }
 
-    public async Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
     {
         var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
         var replicaSets = await OwnedReplicaSetsAsync(deployment, cancellationToken).ConfigureAwait(false);
+        var current = Revision(deployment.Metadata);
         return [.. replicaSets.Select(r => Revision(r.Metadata)).OfType<int>().Distinct().OrderDescending().Take(limit)
-            .Select(r => r.ToString(CultureInfo.InvariantCulture))];
+            .Select(r => new Execution.Providers.Revision(r.ToString(CultureInfo.InvariantCulture), Current: r == current))];
     }
 
     public async Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken)

@@ -159,12 +159,33 @@ public sealed class EcsBackendTests(EcsServerFixture fixture) : IClassFixture<Ec
         {
             var history = await backend.HistoryAsync("hist", 10, CancellationToken.None);
 
-            Assert.Equal([4, 3, 2, 1], history.Select(EcsServiceBackend.RevisionNumber));
+            Assert.Equal([4, 3, 2, 1], history.Select(r => EcsServiceBackend.RevisionNumber(r.Id)));
         }
         finally
         {
             _server.PageSize = null;
         }
+    }
+
+    [Fact]
+    public async Task History_marks_the_revisions_deployments_use_and_after_a_rollback_the_current_one_is_not_the_newest()
+    {
+        _server.SeedService(_cluster, "marked", "registry.example/marked:1", 1, new SeedOptions { Family = "mk-" + _cluster });
+        var first = _server.Service(_cluster, "marked")!.TaskDefinitionArn;
+        await Backend().DeployAsync("marked", "registry.example/marked:2", CancellationToken.None);
+        await _server.WaitForStableAsync(_cluster, "marked");
+        await Backend().RollbackAsync("marked", first, CancellationToken.None);
+
+        var history = Assert.IsType<Succeeded>(await Run("service.history", ("service", "marked")));
+
+        var revisions = Assert.IsAssignableFrom<IEnumerable<object?>>(history.Outputs["revisions"]).Cast<string>().ToList();
+        Assert.Equal(2, revisions.Count);
+        Assert.Equal(first, revisions[1]); // newest first: the rollback target is the older task definition
+        Assert.Equal(first, history.Outputs["current"]);
+        Assert.Null(history.Outputs["previous"]);
+        var deployments = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(history.Outputs["deployments"]);
+        Assert.StartsWith("PRIMARY", Assert.IsType<string>(deployments[first]), StringComparison.Ordinal);
+        Assert.All(deployments.Keys, arn => Assert.Contains(arn, revisions));
     }
 
     [Fact]
