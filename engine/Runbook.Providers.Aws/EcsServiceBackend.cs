@@ -46,14 +46,20 @@ internal sealed class EcsServiceBackend(AwsJsonClient ecs, AwsJsonClient logs, s
             described.TaskDefinition, previous, healthy, instances, problem, progress);
     }
 
-    public async Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
     {
         var described = await ServiceAsync(service, cancellationToken).ConfigureAwait(false);
         var family = Family(described.TaskDefinition ?? throw NoTaskDefinition(service));
-        return [.. (await RevisionsAsync(family, limit, cancellationToken).ConfigureAwait(false))];
+        var arns = await RevisionsAsync(family, limit, cancellationToken).ConfigureAwait(false);
+
+        // The service's deployments still running (its PRIMARY and any ACTIVE being replaced) mark the revisions they use.
+        var inUse = (described.Deployments ?? []).Where(d => d.TaskDefinition is not null).GroupBy(d => d.TaskDefinition!)
+            .ToDictionary(g => g.Key, g => string.Join("; ", g.Select(d =>
+                $"{d.Status}{(d.RolloutState is { } state ? " " + state : string.Empty)}, {d.RunningCount} running")), StringComparer.Ordinal);
+        return [.. arns.Select(arn => new Revision(arn, arn == described.TaskDefinition, inUse.GetValueOrDefault(arn)))];
     }
 
-    public async Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken)
     {
         var described = await ServiceAsync(service, cancellationToken).ConfigureAwait(false);
         var definition = await TaskDefinitionAsync(described.TaskDefinition ?? throw NoTaskDefinition(service), cancellationToken).ConfigureAwait(false);
@@ -67,17 +73,18 @@ internal sealed class EcsServiceBackend(AwsJsonClient ecs, AwsJsonClient logs, s
 
         // awslogs names streams prefix/container/task-id; without a prefix the streams are not the service's alone.
         var prefix = logging.Options.GetValueOrDefault("awslogs-stream-prefix") is { Length: > 0 } p ? $"{p}/{container.Name}/" : null;
-        var start = (time.GetUtcNow() - (since ?? DefaultSince)).ToUnixTimeMilliseconds();
+        var start = (time.GetUtcNow() - (query.Since ?? DefaultSince)).ToUnixTimeMilliseconds();
+        var pattern = FilterPattern(query.Filter);
         var lines = new Queue<string>();
         string? next = null;
         for (var page = 0; page < MaxLogPages; page++)
         {
-            var response = await logs.CallAsync("FilterLogEvents", new FilterLogEventsRequest(group, prefix, start, null, next, null),
+            var response = await logs.CallAsync("FilterLogEvents", new FilterLogEventsRequest(group, prefix, start, pattern, next, null),
                 AwsJson.Default.FilterLogEventsRequest, AwsJson.Default.FilterLogEventsResponse, $"log group '{group}'", cancellationToken).ConfigureAwait(false);
             foreach (var e in response.Events ?? [])
             {
                 lines.Enqueue($"[{e.LogStreamName}] {e.Message?.TrimEnd('\n', '\r')}");
-                if (lines.Count > Math.Max(tail, 0))
+                if (lines.Count > Math.Max(query.Tail, 0))
                 {
                     lines.Dequeue();
                 }
@@ -92,6 +99,14 @@ internal sealed class EcsServiceBackend(AwsJsonClient ecs, AwsJsonClient logs, s
 
         return [.. lines];
     }
+
+    /// <summary>
+    /// The filter as a CloudWatch Logs pattern: one quoted phrase, matched as CloudWatch matches (case-sensitively), so
+    /// the tail counts matching events, as `aws logs filter-log-events --filter-pattern` does. A filter holding a double
+    /// quote cannot be quoted in that syntax: it is then left to the shared action, which filters the tail it gets.
+    /// </summary>
+    private static string? FilterPattern(string? filter) =>
+        filter is { Length: > 0 } && !filter.Contains('"', StringComparison.Ordinal) ? $"\"{filter}\"" : null;
 
     public Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken) =>
         UpdateAsync(new UpdateServiceRequest(cluster, service, DesiredCount: replicas), cancellationToken);

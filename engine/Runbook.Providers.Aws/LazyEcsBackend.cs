@@ -15,10 +15,10 @@ internal sealed class LazyEcsBackend(Func<EcsServiceBackend> build) : IServiceBa
 
     public Task<ServiceState> DescribeAsync(string service, CancellationToken cancellationToken) => Backend.DescribeAsync(service, cancellationToken);
 
-    public Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken) => Backend.HistoryAsync(service, limit, cancellationToken);
+    public Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken) => Backend.HistoryAsync(service, limit, cancellationToken);
 
-    public Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken) =>
-        Backend.LogsAsync(service, tail, since, previous, cancellationToken);
+    public Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken) =>
+        Backend.LogsAsync(service, query, cancellationToken);
 
     public Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken) => Backend.ScaleAsync(service, replicas, cancellationToken);
 

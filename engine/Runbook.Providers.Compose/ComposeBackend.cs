@@ -35,16 +35,17 @@ internal sealed class ComposeBackend(ComposeCli cli, ComposeHistory history) : I
             running.Count > 0 && running.All(i => i.Health is null or "healthy"), instances.ToImmutable());
     }
 
-    public async Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
     {
         var current = await DescribeAsync(service, cancellationToken).ConfigureAwait(false);
-        return [.. new[] { current.Image }.OfType<string>().Concat(history.Images(service).Reverse()).Distinct().Take(limit)];
+        return [.. new[] { current.Image }.OfType<string>().Concat(history.Images(service).Reverse()).Distinct().Take(limit)
+            .Select(image => new Revision(image, Current: image == current.Image))];
     }
 
-    public async Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken)
     {
         await EnsureServiceAsync(service, cancellationToken).ConfigureAwait(false);
-        var args = new List<string> { "logs", "--no-color", $"--tail={tail.ToString(CultureInfo.InvariantCulture)}" };
+        var args = new List<string> { "logs", "--no-color", $"--tail={query.Tail.ToString(CultureInfo.InvariantCulture)}" };
         var output = await cli.RunAsync([.. args, service], cancellationToken).ConfigureAwait(false);
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))];
     }

@@ -37,15 +37,16 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
             revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem, rollout.Status);
     }
 
-    public async Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
     {
         var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
         var replicaSets = await OwnedReplicaSetsAsync(deployment, cancellationToken).ConfigureAwait(false);
+        var current = Revision(deployment.Metadata);
         return [.. replicaSets.Select(r => Revision(r.Metadata)).OfType<int>().Distinct().OrderDescending().Take(limit)
-            .Select(r => r.ToString(CultureInfo.InvariantCulture))];
+            .Select(r => new Execution.Providers.Revision(r.ToString(CultureInfo.InvariantCulture), Current: r == current))];
     }
 
-    public async Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken)
     {
         var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
         var container = Container(deployment.Spec.Template, service).Name;
@@ -58,14 +59,14 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
             {
                 var text = await api.CallAsync($"logs of pod '{pod.Metadata.Name}'", async (k, ns) =>
                 {
-                    using var stream = await k.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, container: container, previous: previous,
-                        sinceSeconds: since is { } s ? (int)Math.Ceiling(s.TotalSeconds) : null, tailLines: tail, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    using var stream = await k.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, container: container, previous: query.Previous,
+                        sinceSeconds: query.Since is { } s ? (int)Math.Ceiling(s.TotalSeconds) : null, tailLines: query.Tail, cancellationToken: cancellationToken).ConfigureAwait(false);
                     using var reader = new StreamReader(stream);
                     return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
                 lines.AddRange(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => $"[pod/{pod.Metadata.Name}/{container}] {l.TrimEnd('\r')}"));
             }
-            catch (ProviderException ex) when (previous && ex.Kind == ProviderErrorKind.Failed)
+            catch (ProviderException ex) when (query.Previous && ex.Kind == ProviderErrorKind.Failed)
             {
                 // Like kubectl, a pod whose container never restarted has no previous logs; the others still count.
                 firstError ??= ex;

@@ -11,10 +11,15 @@ public interface IServiceBackend
 {
     Task<ServiceState> DescribeAsync(string service, CancellationToken cancellationToken);
 
-    /// <summary>Revisions, newest first.</summary>
-    Task<ImmutableArray<string>> HistoryAsync(string service, int limit, CancellationToken cancellationToken);
+    /// <summary>Revisions, newest first, each marked with how the platform uses it now.</summary>
+    Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken);
 
-    Task<ImmutableArray<string>> LogsAsync(string service, int tail, TimeSpan? since, bool previous, CancellationToken cancellationToken);
+    /// <summary>
+    /// The service's recent log lines, oldest first. A platform that can filter where the logs are kept (CloudWatch
+    /// Logs) applies <see cref="LogQuery.Filter"/> there, so the tail counts matching lines; the shared action filters
+    /// what comes back as well.
+    /// </summary>
+    Task<ImmutableArray<string>> LogsAsync(string service, LogQuery query, CancellationToken cancellationToken);
 
     Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken);
 
@@ -32,6 +37,19 @@ public interface IServiceBackend
     Task WaitForChangeAsync(string service, TimeSpan atMost, TimeProvider time, CancellationToken cancellationToken) =>
         Task.Delay(atMost < TimeSpan.FromSeconds(1) ? atMost : TimeSpan.FromSeconds(1), time, cancellationToken);
 }
+
+/// <summary>One revision of a service.</summary>
+/// <param name="Id">What names it on the platform (a ReplicaSet revision, an image, a task definition ARN).</param>
+/// <param name="Current">The revision the service runs now (its desired state).</param>
+/// <param name="Deployment">How a deployment uses it now, in the platform's words ("PRIMARY COMPLETED, 2 running"), or null.</param>
+public sealed record Revision(string Id, bool Current = false, string? Deployment = null);
+
+/// <summary>Which log lines <c>service.logs</c> wants.</summary>
+/// <param name="Tail">At most this many lines, the newest.</param>
+/// <param name="Since">Only lines younger than this, or the platform's default window when null.</param>
+/// <param name="Previous">The previous instance's lines (a restarted container), where the platform keeps them.</param>
+/// <param name="Filter">Only lines containing this text, or null for all.</param>
+public sealed record LogQuery(int Tail, TimeSpan? Since, bool Previous, string? Filter);
 
 /// <summary>A service as its platform reports it.</summary>
 /// <param name="Revision">What identifies the running version on this platform (an image, a ReplicaSet revision …).</param>

@@ -98,11 +98,16 @@ public static class ServiceStepActions
         protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
         {
             var revisions = await Backend.HistoryAsync(service, Int(invocation, "limit", 10), cancellationToken).ConfigureAwait(false);
+
+            // Newest first; the current one need not be the newest (an ECS rollback runs an older task definition).
+            var current = Math.Max(0, revisions.ToList().FindIndex(r => r.Current));
             return StepOutcome.Success(new Dictionary<string, object?>
             {
-                ["revisions"] = revisions.Cast<object?>().ToList(),
-                ["current"] = revisions.FirstOrDefault(),
-                ["previous"] = revisions.Length > 1 ? revisions[1] : null,
+                ["revisions"] = revisions.Select(r => (object?)r.Id).ToList(),
+                ["current"] = revisions.Length > current ? revisions[current].Id : null,
+                ["previous"] = revisions.Length > current + 1 ? revisions[current + 1].Id : null,
+                ["deployments"] = revisions.Where(r => r.Deployment is not null)
+                    .ToDictionary(r => r.Id, r => (object?)r.Deployment, StringComparer.Ordinal),
             });
         }
     }
@@ -112,9 +117,10 @@ public static class ServiceStepActions
         protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
         {
             TimeSpan? since = invocation.GetString("since") is { } s && Duration.TryParse(s, out var d) ? d.Value : null;
-            var lines = await Backend.LogsAsync(service, Int(invocation, "tail", 100), since,
-                invocation.GetString("previous") == "true", cancellationToken).ConfigureAwait(false);
-            if (invocation.GetString("filter") is { Length: > 0 } filter)
+            var filter = invocation.GetString("filter") is { Length: > 0 } f ? f : null;
+            var query = new LogQuery(Int(invocation, "tail", 100), since, invocation.GetString("previous") == "true", filter);
+            var lines = await Backend.LogsAsync(service, query, cancellationToken).ConfigureAwait(false);
+            if (filter is not null)
             {
                 lines = [.. lines.Where(l => l.Contains(filter, StringComparison.OrdinalIgnoreCase))];
             }

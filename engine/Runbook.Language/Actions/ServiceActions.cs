@@ -18,7 +18,7 @@ public static class ServiceActions
             [Service], ["replicas", "desired_replicas", "image", "revision", "previous_revision", "healthy", "instances"],
             "describe service {service}"),
         new("service.history", "Revisions, newest first.", false,
-            [Service, Opt("limit", ParameterType.Number, "How many revisions (default 10).")], ["revisions", "current", "previous"],
+            [Service, Opt("limit", ParameterType.Number, "How many revisions (default 10).")], ["revisions", "current", "previous", "deployments"],
             "list revisions of {service}"),
         new("service.logs", "Recent log lines.", false,
             [Service, Opt("tail", ParameterType.Number, "Lines to return (default 100)."), Opt("since", ParameterType.Duration, "Only lines newer than this."),

@@ -159,12 +159,33 @@ public sealed class EcsBackendTests(EcsServerFixture fixture) : IClassFixture<Ec
         {
             var history = await backend.HistoryAsync("hist", 10, CancellationToken.None);
 
-            Assert.Equal([4, 3, 2, 1], history.Select(EcsServiceBackend.RevisionNumber));
+            Assert.Equal([4, 3, 2, 1], history.Select(r => EcsServiceBackend.RevisionNumber(r.Id)));
         }
         finally
         {
             _server.PageSize = null;
         }
+    }
+
+    [Fact]
+    public async Task History_marks_the_revisions_deployments_use_and_after_a_rollback_the_current_one_is_not_the_newest()
+    {
+        _server.SeedService(_cluster, "marked", "registry.example/marked:1", 1, new SeedOptions { Family = "mk-" + _cluster });
+        var first = _server.Service(_cluster, "marked")!.TaskDefinitionArn;
+        await Backend().DeployAsync("marked", "registry.example/marked:2", CancellationToken.None);
+        await _server.WaitForStableAsync(_cluster, "marked");
+        await Backend().RollbackAsync("marked", first, CancellationToken.None);
+
+        var history = Assert.IsType<Succeeded>(await Run("service.history", ("service", "marked")));
+
+        var revisions = Assert.IsAssignableFrom<IEnumerable<object?>>(history.Outputs["revisions"]).Cast<string>().ToList();
+        Assert.Equal(2, revisions.Count);
+        Assert.Equal(first, revisions[1]); // newest first: the rollback target is the older task definition
+        Assert.Equal(first, history.Outputs["current"]);
+        Assert.Null(history.Outputs["previous"]);
+        var deployments = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(history.Outputs["deployments"]);
+        Assert.StartsWith("PRIMARY", Assert.IsType<string>(deployments[first]), StringComparison.Ordinal);
+        Assert.All(deployments.Keys, arn => Assert.Contains(arn, revisions));
     }
 
     [Fact]
@@ -201,7 +222,7 @@ public sealed class EcsBackendTests(EcsServerFixture fixture) : IClassFixture<Ec
         _server.PageSize = 2;
         try
         {
-            var lines = await Backend().LogsAsync("logger", 4, TimeSpan.FromMinutes(5), false, CancellationToken.None);
+            var lines = await Backend().LogsAsync("logger", new LogQuery(4, TimeSpan.FromMinutes(5), false, null), CancellationToken.None);
 
             Assert.Equal(4, lines.Length);
             Assert.All(lines, l => Assert.Matches(@"^\[ecs/app/[0-9a-f]+\] line [45]$", l));
@@ -211,6 +232,23 @@ public sealed class EcsBackendTests(EcsServerFixture fixture) : IClassFixture<Ec
         {
             _server.PageSize = null;
         }
+    }
+
+    [Fact]
+    public async Task A_logs_filter_is_matched_by_cloudwatch_so_the_tail_counts_matching_lines_only()
+    {
+        _server.SeedService(_cluster, "filtered", "registry.example/filtered:1", 1);
+        _server.WriteServiceLog(_cluster, "filtered", "payment failed: card declined");
+        for (var i = 1; i <= 5; i++)
+        {
+            _server.WriteServiceLog(_cluster, "filtered", $"request {i} ok");
+        }
+
+        var lines = await Backend().LogsAsync("filtered", new LogQuery(2, TimeSpan.FromMinutes(5), false, "card declined"), CancellationToken.None);
+
+        // Without the pattern sent to CloudWatch, the last two lines ("request 4/5 ok") would hold no match at all.
+        var line = Assert.Single(lines);
+        Assert.EndsWith("payment failed: card declined", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,16 +32,8 @@ public sealed class AwsClients
     public string? Unavailable { get; }
 
     /// <summary>Fails the test, naming the command to run, when a client is missing (never a silent pass).</summary>
-    public void EnsureReady()
-    {
-        if (Unavailable is null)
-        {
-            return;
-        }
-
-        Assert.Fail($"the AWS clients are unavailable: {Unavailable}. Run tests/Runbook.Providers.Aws.Tests/setup-aws-clients.sh to install them."
-            + (Environment.GetEnvironmentVariable("CI") == "true" ? " (CI=true: a missing client fails the test)" : string.Empty));
-    }
+    public void EnsureReady() => Runbook.Tests.TestDependency.Require("The AWS clients (the AWS CLI, node and the AWS SDK for JavaScript)",
+        Unavailable, "tests/Runbook.Providers.Aws.Tests/setup-aws-clients.sh");
 
     /// <summary>The AWS CLI against the server: its endpoint and the given credentials only in the child's environment, no profile or config file of this machine.</summary>
     public ClientRun Cli(EcsTestServer server, TestCredentials? credentials, params string[] args)
@@ -112,22 +104,7 @@ public sealed class AwsClients
 
     private static AwsClients Setup()
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(AppContext.BaseDirectory, "setup-aws-clients.sh")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var setup = Process.Start(start)!;
-        var output = setup.StandardOutput.ReadToEndAsync();
-        var error = setup.StandardError.ReadToEndAsync();
-        setup.WaitForExit();
-        if (setup.ExitCode != 0)
-        {
-            return new AwsClients(new Dictionary<string, string>(), $"setup-aws-clients.sh failed ({setup.ExitCode}): {error.Result.Trim()}");
-        }
-
-        var found = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1]);
-        return new AwsClients(found, null);
+        var (found, unavailable) = Runbook.Tests.SetupScript.Run("setup-aws-clients.sh");
+        return new AwsClients(found, unavailable);
     }
 }

@@ -32,22 +32,7 @@ public sealed class KubernetesTools
 
     private static KubernetesTools Setup()
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(AppContext.BaseDirectory, "setup-kubernetes-tools.sh")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var setup = Process.Start(start)!;
-        var output = setup.StandardOutput.ReadToEndAsync();
-        var error = setup.StandardError.ReadToEndAsync();
-        setup.WaitForExit();
-        if (setup.ExitCode != 0)
-        {
-            return new KubernetesTools(new Dictionary<string, string>(), $"setup-kubernetes-tools.sh failed ({setup.ExitCode}): {error.Result.Trim()}");
-        }
-
-        var found = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1]);
-        return new KubernetesTools(found, null);
+        var (found, unavailable) = Runbook.Tests.SetupScript.Run("setup-kubernetes-tools.sh");
+        return new KubernetesTools(found, unavailable);
     }
 }
