@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Runbook.Providers.Kubernetes.Tests.Support;
 using Runbook.Providers.Tests;
+using Runbook.Tests;
 
 namespace Runbook.Providers.Kubernetes.Tests;
 
@@ -35,7 +36,7 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
         """;
 
     /// <summary>Both builds, always: without the native binary its cases fail, naming the command that builds it.</summary>
-    public static TheoryData<string> Targets() => new() { "jit", "native" };
+    public static TheoryData<string> Targets() => RunbookBinary.Targets();
 
     [Theory]
     [MemberData(nameof(Targets))]
@@ -140,58 +141,11 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
     [GeneratedRegex(@"run (\d{8}-\d{6}-[0-9a-f]{6})")]
     private static partial Regex RunId();
 
-    /// <summary>The native binary: RUNBOOK_NATIVE, else dist/runbook of this checkout; a test that needs it fails without it.</summary>
-    private static string NativeBinary()
-    {
-        var path = Environment.GetEnvironmentVariable("RUNBOOK_NATIVE") is { Length: > 0 } configured ? configured : Path.Combine(RepoRoot(), "dist", "runbook");
-        if (!File.Exists(path))
-        {
-            Runbook.Tests.TestDependency.Missing("The native binary", $"{path} does not exist", "./build.sh publish");
-        }
-
-        return path;
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RunbookEngine.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? AppContext.BaseDirectory;
-    }
+    private static string RepoRoot() => RunbookBinary.RepoRoot();
 
     private static (int ExitCode, string Out) Run(string target, string folder, (string Name, string Value)[] environment, params string[] args) =>
         Run(target, folder, environment, [], args);
 
-    private static (int ExitCode, string Out) Run(string target, string folder, (string Name, string Value)[] environment, string[] wrapper, params string[] args)
-    {
-        string[] command = target == "native" ? [NativeBinary(), .. args] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "runbook.dll"), .. args];
-        string[] full = [.. wrapper, .. command];
-        var start = new ProcessStartInfo(full[0]) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in full[1..])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
-        start.Environment["RUNBOOK_USER"] = "alice";
-        start.Environment.Remove("KUBECONFIG");
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        return (process.ExitCode, output.Result + error.Result);
-    }
+    private static (int ExitCode, string Out) Run(string target, string folder, (string Name, string Value)[] environment, string[] wrapper, params string[] args) =>
+        RunbookBinary.Run(target, folder, [("KUBECONFIG", null), .. environment.Select(e => (e.Name, (string?)e.Value))], wrapper, args);
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Runbook.Providers.Aws.Tests.EcsServer;
 using Runbook.Providers.Tests;
+using Runbook.Tests;
 
 namespace Runbook.Providers.Aws.Tests.Provider;
 
@@ -18,16 +19,7 @@ namespace Runbook.Providers.Aws.Tests.Provider;
 /// </summary>
 public sealed partial class ExecEndToEndTests
 {
-    public static TheoryData<string> Targets()
-    {
-        var targets = new TheoryData<string> { "jit" };
-        if (NativeBinary() is not null)
-        {
-            targets.Add("native");
-        }
-
-        return targets;
-    }
+    public static TheoryData<string> Targets() => RunbookBinary.Targets();
 
     [Theory]
     [MemberData(nameof(Targets))]
@@ -260,63 +252,15 @@ public sealed partial class ExecEndToEndTests
     [GeneratedRegex(@"run (\d{8}-\d{6}-[0-9a-f]{6})")]
     private static partial Regex RunId();
 
-    /// <summary>The native binary: RUNBOOK_NATIVE, else dist/runbook of this checkout; required when CI=true.</summary>
-    private static string? NativeBinary()
-    {
-        var path = System.Environment.GetEnvironmentVariable("RUNBOOK_NATIVE") is { Length: > 0 } configured ? configured : Path.Combine(RepoRoot(), "dist", "runbook");
-        Assert.True(File.Exists(path) || System.Environment.GetEnvironmentVariable("CI") != "true", $"CI=true and the native binary {path} is missing: run ./build.sh publish");
-        return File.Exists(path) ? path : null;
-    }
+    private static string RepoRoot() => RunbookBinary.RepoRoot();
 
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RunbookEngine.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? AppContext.BaseDirectory;
-    }
-
+    /// <summary>Runs runbook with no AWS configuration of this machine: HOME is the test's folder (no ~/.aws) and no AWS_ variable leaks in.</summary>
     private static (int ExitCode, string Out) Run(string target, string folder, (string Name, string? Value)[] environment, params string[] args)
     {
-        string[] command = target == "native" ? [NativeBinary()!, .. args] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "runbook.dll"), .. args];
-        var start = new ProcessStartInfo(command[0]) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in command[1..])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
-        start.Environment["RUNBOOK_USER"] = "alice";
-        start.Environment["HOME"] = folder; // no ~/.aws of the machine's
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("RUNBOOK_AWS_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        return (process.ExitCode, output.Result + error.Result);
+        var machine = System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("RUNBOOK_AWS_", StringComparison.Ordinal))
+            .Select(k => (k, (string?)null));
+        return RunbookBinary.Run(target, folder, [("HOME", folder), .. machine, .. environment], [], args);
     }
 }
 
