@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
 using Runbook.Providers.Aws;
+using Runbook.Providers.Azure;
 using Runbook.Providers.Compose;
+using Runbook.Providers.Gcp;
 using Runbook.Providers.Kubernetes;
 
 namespace Runbook.Cli.Composition;
@@ -13,28 +15,13 @@ namespace Runbook.Cli.Composition;
 /// </summary>
 internal static class ProviderRegistry
 {
-    private static readonly ImmutableHashSet<string> AllServiceActions = [.. ServiceActions.All.Select(a => a.Name)];
-
     public static ImmutableArray<ProviderDescriptor> All { get; } =
     [
         ComposeProvider.Describe,
         KubernetesProvider.Describe,
         AwsProvider.Describe,
-        new("azure", "Azure Container Apps through Azure Resource Manager.", [], AllServiceActions,
-            ImmutableDictionary.CreateRange(new Dictionary<string, string>
-            {
-                ["service.describe"] = "GET containerApps/{service}",
-                ["service.scale"] = "PATCH containerApps/{service} template.scale minReplicas={replicas}",
-                ["service.restart"] = "POST containerApps/{service}/revisions/(active)/restart",
-                ["service.rollback"] = "activate revision {to} of {service}, traffic 100%",
-            })),
-        new("gcp", "Google Cloud Run services (Cloud Run Admin API v2).", [], AllServiceActions,
-            ImmutableDictionary.CreateRange(new Dictionary<string, string>
-            {
-                ["service.describe"] = "services.get {service}",
-                ["service.scale"] = "services.patch {service} scaling.minInstanceCount={replicas}",
-                ["service.rollback"] = "services.patch {service} traffic 100% to revision {to}",
-            })),
+        AzureProvider.Describe,
+        GcpProvider.Describe,
     ];
 
     public static ActionCatalog Catalog { get; } = ActionCatalog.Create(All);
