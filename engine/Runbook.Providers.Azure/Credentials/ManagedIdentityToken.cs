@@ -137,7 +137,7 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
 
         using (response)
         {
-            _imdsAnswered = true;
+            var probing = !AppService && !_imdsAnswered;
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -146,6 +146,14 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
                 if (!AppService && response.StatusCode == HttpStatusCode.BadRequest)
                 {
                     throw new CredentialNotThereException($"the instance metadata service has no identity for this host: {said}");
+                }
+
+                // Something else at the link-local address (a firewall, a proxy, Docker Desktop) answered the probe
+                // without IMDS's JSON: there is no metadata service, as DefaultAzureCredential decides too.
+                if (probing && !IsJson(body))
+                {
+                    throw new CredentialNotThereException(
+                        $"no instance metadata service at {Endpoint.GetLeftPart(UriPartial.Authority)} (something answered {(int)response.StatusCode} {said})");
                 }
 
                 throw new ProviderException(ProviderErrorKind.Forbidden, $"{Endpoint} answered {(int)response.StatusCode}: {said}");
@@ -166,6 +174,7 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
                 throw new ProviderException(ProviderErrorKind.Failed, $"{Endpoint} answered with no access_token");
             }
 
+            _imdsAnswered = true;
             return new AccessToken(parsed.AccessToken, Expiry(parsed));
         }
     }
@@ -218,6 +227,19 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
         }
 
         return body.Length > 300 ? body[..300] + "…" : body;
+    }
+
+    private static bool IsJson(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string Short(Exception ex) => ex is OperationCanceledException ? $"no answer within {ImdsProbeTimeout.TotalSeconds:0}s" : ex.Message;
