@@ -190,7 +190,7 @@ internal sealed class ArmClient(HttpPipeline pipeline, ArmTarget target, TimePro
     }
 
     /// <summary>ARM's error, in ARM's words, with what the status means for the runbook (not found, denied, busy).</summary>
-    internal ProviderException Error(Response response, string? principal, ArmScope scope)
+    internal static ProviderException Error(Response response, string? principal, ArmScope scope)
     {
         ArmError? error = null;
         try
