@@ -67,7 +67,7 @@ public sealed class AzureProvider : IPlatformProvider
     internal ContainerAppsBackend Build(ProviderSettings settings)
     {
         var target = ArmTarget.Resolve(settings, _environment);
-        var credential = _credential ?? AzureCredentials.Create(settings, _environment, target);
+        var credential = _credential ?? AzureCredentials.Create(settings, _environment, target, _handler, Time);
         var timeout = Duration(settings, "timeout", TimeSpan.FromSeconds(30));
         var poll = Duration(settings, "poll_interval", TimeSpan.FromSeconds(5));
         var arm = new ArmClient(ArmPipeline.Create(credential, target.Scope, _handler, timeout), target, Time, poll);
