@@ -72,7 +72,7 @@ public sealed partial class ExecEndToEndTests
         await using var web = await LocalHttp.StartAsync();
         world.Server.SeedApp(world.Group, "backend", "registry.example/backend:1", minReplicas: 1, maxReplicas: 3, multipleRevisions: true);
         await world.Server.WaitForStableAsync(world.Group, "backend", TimeSpan.FromSeconds(30));
-        var good = world.Server.App(world.Group, "backend").LatestReadyRevisionName;
+        var good = world.Server.App(world.Group, "backend").LatestReadyRevision;
         world.Server.MarkImageBad("registry.example/backend:2");
         world.Write("deploy-bad.yaml", """
             apiVersion: runbook/v1
@@ -87,7 +87,7 @@ public sealed partial class ExecEndToEndTests
         world.Write("runbook.yaml", "approvers:\n  groups:\n    sre-leads: [bob]\n");
         var environment = world.Environment(("SLACK_WEBHOOK_URL", web.Url + "slack"));
         var deployed = world.Run(target, environment, "exec", "deploy-bad.yaml", "--provider", "azure", "--journal", "d.db");
-        var bad = world.Server.App(world.Group, "backend").LatestRevisionName;
+        var bad = world.Server.App(world.Group, "backend").LatestRevision;
         var playbook = Path.Combine(RunbookBinary.RepoRoot(), "playbooks", "high-error-rate.yaml");
 
         var started = world.Run(target, environment, "exec", playbook, "--provider", "azure", "--input", $"health_url={web.Url}health", "--journal", "j.db");
@@ -119,7 +119,7 @@ public sealed partial class ExecEndToEndTests
         await using var world = await AzureWorld.StartAsync();
         world.Server.SeedApp(world.Group, "web", "registry.example/web:1", minReplicas: 1, maxReplicas: 2);
         await world.Server.WaitForStableAsync(world.Group, "web", TimeSpan.FromSeconds(30));
-        var before = world.Server.App(world.Group, "web").LatestReadyRevisionName;
+        var before = world.Server.App(world.Group, "web").LatestReadyRevision;
         world.Server.MarkImageBad("registry.example/web:2");
         world.Write("deploy.yaml", """
             apiVersion: runbook/v1
