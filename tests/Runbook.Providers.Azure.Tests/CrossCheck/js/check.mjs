@@ -1,0 +1,159 @@
+// The official Azure SDK for JavaScript (@azure/arm-appcontainers 4.0.0) against the ARM test server. One scenario
+// per run; it prints one JSON object of what the SDK saw, which the C# tests compare with the server's own state.
+// The azure-provider tests call these scenarios too: keep the names, arguments and output stable.
+//
+//   node check.mjs <scenario> '<json arguments>'
+//
+// Environment: AZURE_ENDPOINT (the ARM root, https://127.0.0.1:PORT), AZURE_SUBSCRIPTION_ID, AZURE_TEST_TOKEN (a
+// bearer token the server accepts; handed to the SDK by a TokenCredential), NODE_EXTRA_CA_CERTS (the test CA's
+// PEM: the SDK refuses bearer tokens over plain http, so the server is HTTPS and node trusts its CA this way).
+//
+// Scenarios and what they print (an app is `app(...)` below, a revision `revision(...)`):
+//   get        {rg, app}                          → {app}
+//   scale      {rg, app, minReplicas, maxReplicas} → {app}            PATCH template.scale, beginUpdateAndWait
+//   image      {rg, app, image}                    → {before, app}    PATCH the first container's image (a new revision), beginUpdateAndWait
+//   revisions  {rg, app}                          → {pages, revisions}  every page, following nextLink
+//   revision   {rg, app, revision}                 → {revision}
+//   activate   {rg, app, revision}                 → {revision}        POST …/activate, then GET the revision
+//   deactivate {rg, app, revision}                 → {revision}
+//   restart    {rg, app, revision}                 → {revision, replicas}  POST …/restart, then its replicas
+//   replicas   {rg, app, revision}                 → {replicas}
+//   traffic    {rg, app, traffic: [{revisionName?, latestRevision?, weight}]} → {app}   PATCH configuration.ingress.traffic
+//   lro        {rg, app, image}                    → {statuses, app}   the update poller driven one poll() at a time
+// A scenario that fails prints {failed: {name, code, statusCode, message}} and exits 1.
+import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
+
+const endpoint = process.env.AZURE_ENDPOINT;
+const subscription = process.env.AZURE_SUBSCRIPTION_ID;
+const credential = {
+  // A TokenCredential as @azure/core-auth defines it: the test token, valid for an hour.
+  getToken: async () => ({ token: process.env.AZURE_TEST_TOKEN, expiresOnTimestamp: Date.now() + 3600_000 }),
+};
+const client = new ContainerAppsAPIClient(credential, subscription, { endpoint });
+const [scenario, json] = process.argv.slice(2);
+const args = json ? JSON.parse(json) : {};
+
+// What a reader of `az containerapp show` looks at.
+const app = (a) => ({
+  name: a.name,
+  provisioningState: a.properties?.provisioningState,
+  runningStatus: a.properties?.runningStatus,
+  latestRevisionName: a.properties?.latestRevisionName,
+  latestReadyRevisionName: a.properties?.latestReadyRevisionName,
+  activeRevisionsMode: a.properties?.configuration?.activeRevisionsMode,
+  traffic: a.properties?.configuration?.ingress?.traffic ?? [],
+  image: a.properties?.template?.containers?.[0]?.image,
+  containers: (a.properties?.template?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
+  minReplicas: a.properties?.template?.scale?.minReplicas,
+  maxReplicas: a.properties?.template?.scale?.maxReplicas,
+});
+
+// What a reader of `az containerapp revision list` looks at.
+const revision = (r) => ({
+  name: r.name,
+  active: r.properties?.active,
+  trafficWeight: r.properties?.trafficWeight,
+  replicas: r.properties?.replicas,
+  healthState: r.properties?.healthState,
+  provisioningState: r.properties?.provisioningState,
+  runningState: r.properties?.runningState,
+  provisioningError: r.properties?.provisioningError,
+  image: r.properties?.template?.containers?.[0]?.image,
+  createdTime: r.properties?.createdTime instanceof Date ? r.properties.createdTime.toISOString() : r.properties?.createdTime,
+});
+
+const replicas = async (rg, name, rev) => {
+  const out = [];
+  for await (const r of client.containerAppsRevisionReplicas.listReplicas(rg, name, rev)) {
+    out.push({ name: r.name, runningState: r.properties?.runningState, containers: (r.properties?.containers ?? []).map((c) => c.name) });
+  }
+  return out;
+};
+
+const error = (e) => ({
+  name: e.name,
+  code: e.code ?? e.details?.error?.code,
+  statusCode: e.statusCode,
+  message: e.message,
+});
+
+const scenarios = {
+  async get({ rg, app: name }) {
+    return { app: app(await client.containerApps.get(rg, name)) };
+  },
+
+  async scale({ rg, app: name, minReplicas, maxReplicas }) {
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { template: { scale: { minReplicas, maxReplicas } } } });
+    return { app: app(done) };
+  },
+
+  async image({ rg, app: name, image }) {
+    const before = await client.containerApps.get(rg, name);
+    const containers = before.properties.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { template: { containers } } });
+    return { before: app(before), app: app(done) };
+  },
+
+  async revisions({ rg, app: name }) {
+    const revisions = [];
+    let pages = 0;
+    for await (const page of client.containerAppsRevisions.listRevisions(rg, name).byPage()) {
+      pages++;
+      revisions.push(...page.map(revision));
+    }
+    return { pages, revisions };
+  },
+
+  async revision({ rg, app: name, revision: rev }) {
+    return { revision: revision(await client.containerAppsRevisions.getRevision(rg, name, rev)) };
+  },
+
+  async activate({ rg, app: name, revision: rev }) {
+    await client.containerAppsRevisions.activateRevision(rg, name, rev);
+    return { revision: revision(await client.containerAppsRevisions.getRevision(rg, name, rev)) };
+  },
+
+  async deactivate({ rg, app: name, revision: rev }) {
+    await client.containerAppsRevisions.deactivateRevision(rg, name, rev);
+    return { revision: revision(await client.containerAppsRevisions.getRevision(rg, name, rev)) };
+  },
+
+  async restart({ rg, app: name, revision: rev }) {
+    await client.containerAppsRevisions.restartRevision(rg, name, rev);
+    return { revision: revision(await client.containerAppsRevisions.getRevision(rg, name, rev)), replicas: await replicas(rg, name, rev) };
+  },
+
+  async replicas({ rg, app: name, revision: rev }) {
+    return { replicas: await replicas(rg, name, rev) };
+  },
+
+  async traffic({ rg, app: name, traffic }) {
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { configuration: { ingress: { traffic } } } });
+    return { app: app(done) };
+  },
+
+  // The long-running update driven by hand: submit, then one poll() at a time, recording each status the
+  // poller reports, until it is done; then its result.
+  async lro({ rg, app: name, image }) {
+    const before = await client.containerApps.get(rg, name);
+    const containers = before.properties.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
+    const poller = client.containerApps.update(rg, name, { properties: { template: { containers } } });
+    await poller.submitted();
+    const statuses = [poller.operationState?.status];
+    while (!poller.isDone) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await poller.poll();
+      statuses.push(poller.operationState?.status);
+    }
+    return { statuses, app: app(await poller) };
+  },
+};
+
+try {
+  const run = scenarios[scenario];
+  if (!run) throw new Error(`unknown scenario ${scenario}`);
+  process.stdout.write(JSON.stringify(await run(args)));
+} catch (e) {
+  process.stdout.write(JSON.stringify({ failed: error(e), stack: e.stack }));
+  process.exitCode = 1;
+}
