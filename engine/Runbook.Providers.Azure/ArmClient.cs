@@ -11,7 +11,7 @@ using Runbook.Execution.Providers;
 namespace Runbook.Providers.Azure;
 
 /// <summary>One answer from ARM: status, body and the headers the verbs read.</summary>
-internal sealed record ArmResponse(int Status, BinaryData Body, string? AsyncOperation, string? Location, TimeSpan? RetryAfter);
+internal sealed record ArmAnswer(int Status, BinaryData Body, string? AsyncOperation, string? Location, TimeSpan? RetryAfter);
 
 /// <summary>
 /// Azure Resource Manager for the Microsoft.App resources of one subscription and resource group, through the Azure.Core
@@ -59,7 +59,7 @@ internal sealed class ArmClient(HttpPipeline pipeline, ArmTarget target, TimePro
     }
 
     /// <summary>Sends a write (PATCH, PUT, POST) and, when ARM answers that it goes on (201/202 with an operation header), follows it to its end.</summary>
-    public async Task<ArmResponse> WriteAsync(RequestMethod method, string path, byte[]? body, ArmScope scope, CancellationToken cancellationToken)
+    public async Task<ArmAnswer> WriteAsync(RequestMethod method, string path, byte[]? body, ArmScope scope, CancellationToken cancellationToken)
     {
         var response = await SendAsync(method, Url(path), body, scope, cancellationToken).ConfigureAwait(false);
         await FollowAsync(response, scope, cancellationToken).ConfigureAwait(false);
@@ -71,7 +71,7 @@ internal sealed class ArmClient(HttpPipeline pipeline, ArmTarget target, TimePro
     /// terminal (Succeeded, Failed, Canceled), else poll <c>Location</c> until it stops answering 202; between polls wait
     /// what <c>Retry-After</c> says, else the poll interval. A Failed or Canceled operation is an error with ARM's words.
     /// </summary>
-    public async Task FollowAsync(ArmResponse started, ArmScope scope, CancellationToken cancellationToken)
+    public async Task FollowAsync(ArmAnswer started, ArmScope scope, CancellationToken cancellationToken)
     {
         if (started.Status is not (201 or 202) || (started.AsyncOperation is null && started.Location is null))
         {
@@ -133,7 +133,7 @@ internal sealed class ArmClient(HttpPipeline pipeline, ArmTarget target, TimePro
         return uri;
     }
 
-    public async Task<ArmResponse> SendAsync(RequestMethod method, Uri url, byte[]? body, ArmScope scope, CancellationToken cancellationToken)
+    public async Task<ArmAnswer> SendAsync(RequestMethod method, Uri url, byte[]? body, ArmScope scope, CancellationToken cancellationToken)
     {
         using var message = pipeline.CreateMessage();
         message.Request.Method = method;
@@ -170,13 +170,13 @@ internal sealed class ArmClient(HttpPipeline pipeline, ArmTarget target, TimePro
             throw Error(response, Principal(message.Request), scope);
         }
 
-        return new ArmResponse(response.Status, BinaryData.FromBytes(response.Content.ToArray()),
+        return new ArmAnswer(response.Status, BinaryData.FromBytes(response.Content.ToArray()),
             response.Headers.TryGetValue("Azure-AsyncOperation", out var operation) ? operation : null,
             response.Headers.TryGetValue("Location", out var location) ? location : null,
             RetryAfter(response));
     }
 
-    private static T Read<T>(ArmResponse response, JsonTypeInfo<T> type, ArmScope scope)
+    private static T Read<T>(ArmAnswer response, JsonTypeInfo<T> type, ArmScope scope)
     {
         try
         {
