@@ -147,3 +147,19 @@ internal sealed record Route(RouteKind Kind, string Method, string Subscription,
     private static ArmError Unknown(string[] s, int from) => new(HttpStatusCode.NotFound, "InvalidResourceType",
         $"The resource type '{string.Join('/', s.Skip(from))}' could not be found in the namespace 'Microsoft.App'.");
 }
+
+/// <summary>
+/// …/subscriptions/{s}/resourceGroups/{rg}/containerApps/{app}/revisions/{r}/replicas/{replica}/containers/{c}/logstream:
+/// the path of a replica container's <c>logStreamEndpoint</c> (the data plane's, without ARM's providers/Microsoft.App).
+/// </summary>
+internal sealed record LogStreamRoute(string ResourceGroup, string App, string Revision, string Replica, string Container)
+{
+    public static LogStreamRoute? Parse(string[] s)
+    {
+        bool Is(int i, string word) => s.Length > i && s[i].Equals(word, StringComparison.OrdinalIgnoreCase);
+        return s.Length == 13 && Is(0, "subscriptions") && Is(2, "resourceGroups") && Is(4, "containerApps") && Is(6, "revisions") && Is(8, "replicas")
+            && Is(10, "containers") && Is(12, "logstream")
+            ? new LogStreamRoute(s[3], s[5], s[7], s[9], s[11])
+            : null;
+    }
+}

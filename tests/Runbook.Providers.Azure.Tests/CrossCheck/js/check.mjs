@@ -33,41 +33,38 @@ const client = new ContainerAppsAPIClient(credential, subscription, { endpoint }
 const [scenario, json] = process.argv.slice(2);
 const args = json ? JSON.parse(json) : {};
 
-// What a reader of `az containerapp show` looks at.
+// What a reader of `az containerapp show` looks at. (The SDK flattens ARM's `properties` onto its models.)
 const app = (a) => ({
   name: a.name,
-  provisioningState: a.properties?.provisioningState,
-  runningStatus: a.properties?.runningStatus,
-  latestRevisionName: a.properties?.latestRevisionName,
-  latestReadyRevisionName: a.properties?.latestReadyRevisionName,
-  activeRevisionsMode: a.properties?.configuration?.activeRevisionsMode,
-  traffic: a.properties?.configuration?.ingress?.traffic ?? [],
-  image: a.properties?.template?.containers?.[0]?.image,
-  containers: (a.properties?.template?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
-  minReplicas: a.properties?.template?.scale?.minReplicas,
-  maxReplicas: a.properties?.template?.scale?.maxReplicas,
+  provisioningState: a.provisioningState,
+  runningStatus: a.runningStatus,
+  latestRevisionName: a.latestRevisionName,
+  latestReadyRevisionName: a.latestReadyRevisionName,
+  activeRevisionsMode: a.configuration?.activeRevisionsMode,
+  traffic: a.configuration?.ingress?.traffic ?? [],
+  image: a.template?.containers?.[0]?.image,
+  containers: (a.template?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
+  minReplicas: a.template?.scale?.minReplicas,
+  maxReplicas: a.template?.scale?.maxReplicas,
 });
 
 // What a reader of `az containerapp revision list` looks at.
 const revision = (r) => ({
   name: r.name,
-  active: r.properties?.active,
-  trafficWeight: r.properties?.trafficWeight,
-  replicas: r.properties?.replicas,
-  healthState: r.properties?.healthState,
-  provisioningState: r.properties?.provisioningState,
-  runningState: r.properties?.runningState,
-  provisioningError: r.properties?.provisioningError,
-  image: r.properties?.template?.containers?.[0]?.image,
-  createdTime: r.properties?.createdTime instanceof Date ? r.properties.createdTime.toISOString() : r.properties?.createdTime,
+  active: r.active,
+  trafficWeight: r.trafficWeight,
+  replicas: r.replicas,
+  healthState: r.healthState,
+  provisioningState: r.provisioningState,
+  runningState: r.runningState,
+  provisioningError: r.provisioningError,
+  image: r.template?.containers?.[0]?.image,
+  createdTime: r.createdTime instanceof Date ? r.createdTime.toISOString() : r.createdTime,
 });
 
 const replicas = async (rg, name, rev) => {
-  const out = [];
-  for await (const r of client.containerAppsRevisionReplicas.listReplicas(rg, name, rev)) {
-    out.push({ name: r.name, runningState: r.properties?.runningState, containers: (r.properties?.containers ?? []).map((c) => c.name) });
-  }
-  return out;
+  const list = await client.containerAppsRevisionReplicas.listReplicas(rg, name, rev);
+  return list.value.map((r) => ({ name: r.name, runningState: r.runningState, containers: (r.containers ?? []).map((c) => c.name) }));
 };
 
 const error = (e) => ({
@@ -83,14 +80,14 @@ const scenarios = {
   },
 
   async scale({ rg, app: name, minReplicas, maxReplicas }) {
-    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { template: { scale: { minReplicas, maxReplicas } } } });
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { template: { scale: { minReplicas, maxReplicas } } });
     return { app: app(done) };
   },
 
   async image({ rg, app: name, image }) {
     const before = await client.containerApps.get(rg, name);
-    const containers = before.properties.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
-    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { template: { containers } } });
+    const containers = before.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { template: { containers } });
     return { before: app(before), app: app(done) };
   },
 
@@ -128,7 +125,7 @@ const scenarios = {
   },
 
   async traffic({ rg, app: name, traffic }) {
-    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { configuration: { ingress: { traffic } } } });
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { configuration: { ingress: { traffic } } });
     return { app: app(done) };
   },
 
@@ -136,8 +133,8 @@ const scenarios = {
   // poller reports, until it is done; then its result.
   async lro({ rg, app: name, image }) {
     const before = await client.containerApps.get(rg, name);
-    const containers = before.properties.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
-    const poller = client.containerApps.update(rg, name, { properties: { template: { containers } } });
+    const containers = before.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
+    const poller = client.containerApps.update(rg, name, { template: { containers } });
     await poller.submitted();
     const statuses = [poller.operationState?.status];
     while (!poller.isDone) {
