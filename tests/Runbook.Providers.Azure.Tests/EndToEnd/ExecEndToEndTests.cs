@@ -71,23 +71,27 @@ public sealed partial class ExecEndToEndTests
         await using var world = await AzureWorld.StartAsync();
         await using var web = await LocalHttp.StartAsync();
         world.Server.SeedApp(world.Group, "backend", "registry.example/backend:1", minReplicas: 1, maxReplicas: 3, multipleRevisions: true);
-        await world.Server.WaitForStableAsync(world.Group, "backend", TimeSpan.FromSeconds(30));
         var good = world.Server.App(world.Group, "backend").LatestReadyRevision;
-        world.Server.MarkImageBad("registry.example/backend:2");
-        world.Write("deploy-bad.yaml", """
+        // The bad release: Container Apps provisions it and finds it healthy; its users get the 5xx the alert is about.
+        world.Write("release.yaml", """
             apiVersion: runbook/v1
             kind: Playbook
-            name: deploy-bad
+            name: release
             phases:
               mitigate:
                 - id: deploy
                   uses: service.deploy
                   with: { service: backend, image: "registry.example/backend:2" }
+                - id: rollout
+                  uses: service.wait
+                  with: { service: backend, timeout: 60s }
             """);
         world.Write("runbook.yaml", "approvers:\n  groups:\n    sre-leads: [bob]\n");
         var environment = world.Environment(("SLACK_WEBHOOK_URL", web.Url + "slack"));
-        var deployed = world.Run(target, environment, "exec", "deploy-bad.yaml", "--provider", "azure", "--journal", "d.db");
-        var bad = world.Server.App(world.Group, "backend").LatestRevision;
+        var released = world.Run(target, environment, "exec", "release.yaml", "--provider", "azure", "--journal", "r.db");
+        var snapshotAfterRelease = world.Server.App(world.Group, "backend");
+        var bad = snapshotAfterRelease.LatestRevision;
+        var mutatingBeforeIncident = world.Server.MutatingRequests;
         var playbook = Path.Combine(RunbookBinary.RepoRoot(), "playbooks", "high-error-rate.yaml");
 
         var started = world.Run(target, environment, "exec", playbook, "--provider", "azure", "--input", $"health_url={web.Url}health", "--journal", "j.db");
@@ -96,31 +100,29 @@ public sealed partial class ExecEndToEndTests
         var approved = world.Run(target, environment, "approve", runId, "rollback", "--as", "bob", "--journal", "j.db");
         var resumed = world.Run(target, environment, "resume", runId, "--journal", "j.db");
 
-        Assert.True(deployed.ExitCode == 0, deployed.Out);
+        Assert.True(released.ExitCode == 0, released.Out);
         Assert.NotEqual(good, bad);
+        Assert.Equal(new Dictionary<string, int> { [bad] = 100 }, snapshotAfterRelease.Traffic);
         Assert.True(started.ExitCode == 3, started.Out); // waiting for the approval
-        Assert.Equal(1, mutatingBeforeApproval); // only the bad deploy: nothing was rolled back before bob approved
+        Assert.Equal(mutatingBeforeIncident, mutatingBeforeApproval); // nothing changed before bob approved
         Assert.True(approved.ExitCode == 0, approved.Out);
         Assert.True(resumed.ExitCode == 0, resumed.Out);
         Assert.Contains("✔ rollback", resumed.Out, StringComparison.Ordinal);
         Assert.Contains("✔ wait_rollout", resumed.Out, StringComparison.Ordinal);
         Assert.Contains("✔ verify", resumed.Out, StringComparison.Ordinal);
         var after = world.Server.App(world.Group, "backend");
-        var serving = Assert.Single(after.Revisions, r => r.TrafficWeight > 0);
-        Assert.Equal((good, 100), (serving.Name, serving.TrafficWeight));
-        Assert.Contains(world.Server.Requests, r => r.StartsWith("POST ", StringComparison.Ordinal) && r.Contains($"/revisions/{good}/activate", StringComparison.Ordinal));
-        Assert.Contains(web.Requests, r => r.StartsWith("POST /slack", StringComparison.Ordinal) && r.Contains(bad!, StringComparison.Ordinal));
+        Assert.Equal(new Dictionary<string, int> { [good!] = 100 }, after.Traffic);
+        Assert.True(world.Server.MutatingRequests > mutatingBeforeApproval, "the rollback wrote to ARM once bob had approved");
+        Assert.Contains(web.Requests, r => r.StartsWith("POST /slack", StringComparison.Ordinal) && r.Contains(bad, StringComparison.Ordinal));
     }
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public async Task A_revision_that_never_becomes_healthy_ends_the_wait_at_once_and_compensation_restores_the_previous_revision(string target)
+    public async Task A_revision_that_fails_to_provision_fails_its_step_with_ARMs_error_and_compensation_restores_the_first_image(string target)
     {
         await using var world = await AzureWorld.StartAsync();
         world.Server.SeedApp(world.Group, "web", "registry.example/web:1", minReplicas: 1, maxReplicas: 2);
-        await world.Server.WaitForStableAsync(world.Group, "web", TimeSpan.FromSeconds(30));
-        var before = world.Server.App(world.Group, "web").LatestReadyRevision;
-        world.Server.MarkImageBad("registry.example/web:2");
+        world.Server.MarkImageBad("registry.example/web:3");
         world.Write("deploy.yaml", """
             apiVersion: runbook/v1
             kind: Playbook
@@ -136,18 +138,20 @@ public sealed partial class ExecEndToEndTests
                 - id: rollout
                   uses: service.wait
                   with: { service: web, timeout: 60s }
+                - id: hotfix
+                  uses: service.deploy
+                  with: { service: web, image: "registry.example/web:3" }
             """);
         world.Write("runbook.yaml", "environments:\n  prod:\n    provider: azure\n");
 
         var exec = world.Run(target, world.Environment(), "exec", "deploy.yaml", "--env", "prod", "--journal", "j.db");
 
         Assert.True(exec.ExitCode == 1, exec.Out);
-        Assert.Contains("Failed", exec.Out, StringComparison.Ordinal); // ARM's provisioning state, not a timeout
-        Assert.DoesNotContain("within 60s", exec.Out, StringComparison.Ordinal);
+        Assert.Contains("✖ hotfix failed", exec.Out, StringComparison.Ordinal);
+        Assert.Contains("ended Failed: ContainerAppOperationError", exec.Out, StringComparison.Ordinal); // ARM's words, not a timeout
         Assert.Contains("rolled back: deploy", exec.Out, StringComparison.Ordinal);
         await world.Server.WaitForStableAsync(world.Group, "web", TimeSpan.FromSeconds(30));
-        var after = world.Server.App(world.Group, "web");
-        Assert.Equal("registry.example/web:1", after.Image);
+        Assert.Equal("registry.example/web:1", world.Server.App(world.Group, "web").Image);
     }
 
     [GeneratedRegex(@"run (\d{8}-\d{6}-[0-9a-f]{6})")]
