@@ -28,7 +28,7 @@ public sealed record ArmServerOptions(TimeSpan? ProvisioningTime = null, TimeSpa
 /// bearer tokens checked (401 and 403 in ARM's words), the api-version checked, containerApps and their revisions
 /// and replicas as the official definitions (../shared/specs/azure) describe them, with the long-running operation
 /// protocol (201/202, Azure-AsyncOperation, Location, Retry-After) and a revision controller
-/// (<see cref="ContainerAppsBackend"/>). Faults to inject: 429 with Retry-After, 409 Conflict. The official
+/// (<see cref="ContainerAppsState"/>). Faults to inject: 429 with Retry-After, 409 Conflict. The official
 /// JavaScript SDK (@azure/arm-appcontainers) is run against it to show it behaves as the real one.
 /// </summary>
 /// <example>
@@ -49,7 +49,7 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly TestCertificateAuthority _ca;
-    private readonly ContainerAppsBackend _backend;
+    private readonly ContainerAppsState _backend;
     private readonly SpecModel _spec = SpecModel.Load();
     private readonly ConcurrentDictionary<string, Principal> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _requests = new();
@@ -66,7 +66,7 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
     {
         _app = app;
         _ca = ca;
-        _backend = new ContainerAppsBackend("6d4e2a1c-3b5f-4c7d-9e8a-1f2b3c4d5e6f", options.Time, options.ProvisioningTime ?? TimeSpan.FromMilliseconds(300));
+        _backend = new ContainerAppsState("6d4e2a1c-3b5f-4c7d-9e8a-1f2b3c4d5e6f", options.Time, options.ProvisioningTime ?? TimeSpan.FromMilliseconds(300));
         _pollInterval = options.LongRunningPollInterval ?? TimeSpan.FromSeconds(1);
         _pageSize = Math.Max(1, options.RevisionPageSize);
         Token = "arm-test-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
@@ -154,6 +154,14 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A line the container wrote to its console, served by the log stream of the revision's replica number
+    /// <paramref name="replica"/> (0 is the first; a replica that does not exist serves nothing), stamped
+    /// <paramref name="at"/> (now by default). Lines keep the order they were written in.
+    /// </summary>
+    public void WriteLog(string resourceGroup, string app, string revision, string line, DateTimeOffset? at = null, int replica = 0, string? container = null) =>
+        _backend.AppendLog(resourceGroup, app, revision, replica, container, at, line);
+
     public ContainerAppSnapshot App(string resourceGroup, string app) => _backend.Read(() =>
     {
         var state = _backend.App(resourceGroup, app);
@@ -161,7 +169,7 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
         var scale = state.Template["scale"] as JsonObject;
         return new ContainerAppSnapshot(state.ResourceGroup, state.Name, (string)state.Template["containers"]![0]!["image"]!,
             (int?)scale?["minReplicas"] ?? 0, (int?)scale?["maxReplicas"] ?? 10, state.ProvisioningState, state.Mode,
-            state.Revisions[^1].Name, ContainerAppsBackend.LatestReady(state)?.Name,
+            state.Revisions[^1].Name, ContainerAppsState.LatestReady(state)?.Name,
             [.. state.Revisions.Select(r => new RevisionSnapshot(r.Name, r.Image, r.Active, weights.GetValueOrDefault(r.Name), ProvisioningState(r),
                 HealthState(r), RunningState(r), _backend.Replicas(state, r, weights), r.Created, r.Restarts, r.Error))]);
     });
@@ -217,6 +225,14 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
         context.Response.Headers["x-ms-correlation-request-id"] = request.Headers["x-ms-correlation-request-id"].FirstOrDefault() ?? Guid.NewGuid().ToString();
         try
         {
+            if (LogStreamRoute.Parse(segments) is { } logStream)
+            {
+                // The log stream is the Container Apps data plane, not ARM: its own host in Azure, the app's token from
+                // getAuthtoken, no api-version.
+                await LogStreamAsync(context, logStream);
+                return;
+            }
+
             var principal = Authenticate(request);
             Throttle();
             var route = Route.Parse(segments, method);
@@ -358,9 +374,104 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
 
                 break;
             case RouteKind.AuthToken:
-                throw new ArmError(HttpStatusCode.NotImplemented, "NotImplemented", "The ARM test server does not implement getAuthtoken.");
+                var owner = _backend.App(rg!, app!);
+                var (logToken, expires) = _backend.IssueLogStreamToken(rg!, app!);
+                await WriteAsync(context, HttpStatusCode.OK, new JsonObject
+                {
+                    ["id"] = AppId(owner),
+                    ["name"] = owner.Name,
+                    ["type"] = "Microsoft.App/containerApps/authtoken",
+                    ["location"] = ContainerAppsState.LocationDisplayName,
+                    ["properties"] = new JsonObject { ["token"] = logToken, ["expires"] = Timestamp(expires) },
+                }, SpecModel.ContainerAppAuthToken);
+                break;
         }
     }
+
+    /// <summary>
+    /// GET …/containers/{c}/logstream?tailLines=N&amp;follow=false&amp;output=json|text, as the Container Apps log
+    /// stream serves it: the app's token from getAuthtoken, the last N lines (20 by default, at most 300), one per
+    /// line — JSON <c>{"TimeStamp","Log"}</c> by default or text "TIMESTAMP LOG" — and with follow=true the lines
+    /// written afterwards until the client goes away.
+    /// </summary>
+    private async Task LogStreamAsync(HttpContext context, LogStreamRoute route)
+    {
+        var request = context.Request;
+        var header = request.Headers.Authorization.FirstOrDefault() ?? string.Empty;
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : string.Empty;
+        if (!_backend.OpensLogStream(token, route.ResourceGroup, route.App))
+        {
+            throw new ArmError(HttpStatusCode.Unauthorized, "Unauthorized",
+                $"The log stream of container app '{route.App}' needs a bearer token from POST …/containerApps/{route.App}/getAuthtoken; this one is missing, expired or for another app.");
+        }
+
+        if (request.Method != "GET")
+        {
+            throw new ArmError(HttpStatusCode.MethodNotAllowed, "HttpMethodNotAllowed", $"The log stream answers GET only, not {request.Method}.");
+        }
+
+        var tail = 20;
+        if (request.Query["tailLines"].FirstOrDefault() is { } tailText && (!int.TryParse(tailText, out tail) || tail < 0 || tail > 300))
+        {
+            throw new ArmError(HttpStatusCode.BadRequest, "InvalidTailLines", $"tailLines must be a whole number from 0 to 300, not '{tailText}'.");
+        }
+
+        var follow = request.Query["follow"].FirstOrDefault() is { } followText && bool.TryParse(followText, out var f) && f;
+        var json = !string.Equals(request.Query["output"].FirstOrDefault(), "text", StringComparison.OrdinalIgnoreCase);
+        var lines = ReadLogs(route);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        foreach (var line in lines.Skip(Math.Max(0, lines.Count - tail)))
+        {
+            await context.Response.WriteAsync(Render(line, json), context.RequestAborted);
+        }
+
+        var sent = lines.Count;
+        while (follow && !context.RequestAborted.IsCancellationRequested)
+        {
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            lines = ReadLogs(route);
+            foreach (var line in lines.Skip(sent))
+            {
+                await context.Response.WriteAsync(Render(line, json), context.RequestAborted);
+            }
+
+            sent = lines.Count;
+        }
+
+        static string Render(LogLine line, bool json) => json
+            ? new JsonObject { ["TimeStamp"] = Timestamp(line.At), ["Log"] = line.Text }.ToJsonString() + "\n"
+            : $"{Timestamp(line.At)} {line.Text}\n";
+    }
+
+    private List<LogLine> ReadLogs(LogStreamRoute route) => _backend.Read(() =>
+    {
+        var state = _backend.App(route.ResourceGroup, route.App);
+        var revision = _backend.Revision(route.ResourceGroup, route.App, route.Revision);
+        var names = ContainerAppsState.ReplicaNames(revision, _backend.Replicas(state, revision, _backend.Weights(state)));
+        var replica = names.ToList().FindIndex(n => string.Equals(n, route.Replica, StringComparison.OrdinalIgnoreCase));
+        if (replica < 0)
+        {
+            throw ArmError.ResourceNotFound("Microsoft.App/containerApps/revisions/replicas", $"{route.App}/{revision.Name}/{route.Replica}", route.ResourceGroup);
+        }
+
+        if (!revision.Template["containers"]!.AsArray().Any(c => string.Equals((string?)c?["name"], route.Container, StringComparison.Ordinal)))
+        {
+            throw new ArmError(HttpStatusCode.NotFound, "ContainerNotFound", $"Replica '{route.Replica}' has no container '{route.Container}'.");
+        }
+
+        return state.Logs.Where(l => string.Equals(l.Revision, revision.Name, StringComparison.OrdinalIgnoreCase) && l.Replica == replica
+            && string.Equals(l.Container, route.Container, StringComparison.Ordinal)).ToList();
+    });
 
     private JsonObject RevisionPage(HttpRequest request, string rg, string app, string apiVersion)
     {
@@ -443,14 +554,14 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
 
         if (!SupportedApiVersions.Contains(apiVersion))
         {
-            throw ArmError.NoRegisteredProvider(ContainerAppsBackend.Location, apiVersion, route.ResourceType, SupportedApiVersions);
+            throw ArmError.NoRegisteredProvider(ContainerAppsState.Location, apiVersion, route.ResourceType, SupportedApiVersions);
         }
 
         return apiVersion;
     }
 
     private string OperationUrl(string kind, string id, string apiVersion) =>
-        $"{Endpoint}subscriptions/{Subscription}/providers/Microsoft.App/locations/{ContainerAppsBackend.Location}/{kind}/{id}?api-version={apiVersion}";
+        $"{Endpoint}subscriptions/{Subscription}/providers/Microsoft.App/locations/{ContainerAppsState.Location}/{kind}/{id}?api-version={apiVersion}";
 
     private async Task<JsonObject> ReadBodyAsync(HttpRequest request)
     {
@@ -495,7 +606,7 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
     private string AppId(AppState state) => $"/subscriptions/{Subscription}/resourceGroups/{state.ResourceGroup}/providers/Microsoft.App/containerApps/{state.Name}";
 
     private static string DefaultDomain(AppState state) =>
-        $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(state.EnvironmentId)))[..10]}.{ContainerAppsBackend.Location}.azurecontainerapps.io";
+        $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(state.EnvironmentId)))[..10]}.{ContainerAppsState.Location}.azurecontainerapps.io";
 
     private JsonObject RenderApp(AppState state)
     {
@@ -514,20 +625,20 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
             ["environmentId"] = state.EnvironmentId,
             ["workloadProfileName"] = "Consumption",
             ["latestRevisionName"] = latest?.Name,
-            ["latestReadyRevisionName"] = ContainerAppsBackend.LatestReady(state)?.Name,
+            ["latestReadyRevisionName"] = ContainerAppsState.LatestReady(state)?.Name,
             ["latestRevisionFqdn"] = latest is null ? null : $"{latest.Name}.{DefaultDomain(state)}",
             ["customDomainVerificationId"] = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(AppId(state)))),
             ["configuration"] = configuration,
             ["template"] = state.Template.DeepClone(),
             ["outboundIpAddresses"] = new JsonArray("20.0.0.1", "20.0.0.2"),
-            ["eventStreamEndpoint"] = $"https://{ContainerAppsBackend.Location}.azurecontainerapps.dev/subscriptions/{Subscription}/resourceGroups/{state.ResourceGroup}/containerApps/{state.Name}/eventstream",
+            ["eventStreamEndpoint"] = $"https://{ContainerAppsState.Location}.azurecontainerapps.dev/subscriptions/{Subscription}/resourceGroups/{state.ResourceGroup}/containerApps/{state.Name}/eventstream",
         };
         var app = new JsonObject
         {
             ["id"] = AppId(state),
             ["name"] = state.Name,
             ["type"] = "Microsoft.App/containerApps",
-            ["location"] = ContainerAppsBackend.LocationDisplayName,
+            ["location"] = ContainerAppsState.LocationDisplayName,
         };
         if (state.Tags is not null)
         {
@@ -583,7 +694,7 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
     {
         var count = _backend.Replicas(state, revision, _backend.Weights(state));
         var started = revision.RestartedAt ?? revision.SettledAt ?? revision.Created;
-        foreach (var name in ContainerAppsBackend.ReplicaNames(revision, count))
+        foreach (var name in ContainerAppsState.ReplicaNames(revision, count))
         {
             var id = $"{AppId(state)}/revisions/{revision.Name}/replicas/{name}";
             yield return new JsonObject
@@ -603,6 +714,10 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
                         ["started"] = true,
                         ["restartCount"] = 0,
                         ["runningState"] = "Running",
+                        ["logStreamEndpoint"] = $"{Endpoint}subscriptions/{Subscription}/resourceGroups/{state.ResourceGroup}/containerApps/{state.Name}"
+                            + $"/revisions/{revision.Name}/replicas/{name}/containers/{c["name"]}/logstream",
+                        ["execEndpoint"] = $"wss://{Endpoint.Authority}/subscriptions/{Subscription}/resourceGroups/{state.ResourceGroup}/containerApps/{state.Name}"
+                            + $"/revisions/{revision.Name}/replicas/{name}/containers/{c["name"]}/exec",
                     })]),
                 },
             };
@@ -613,7 +728,7 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
     {
         var status = new JsonObject
         {
-            ["id"] = $"/subscriptions/{Subscription}/providers/Microsoft.App/locations/{ContainerAppsBackend.Location}/containerappOperationStatuses/{operation.Id}",
+            ["id"] = $"/subscriptions/{Subscription}/providers/Microsoft.App/locations/{ContainerAppsState.Location}/containerappOperationStatuses/{operation.Id}",
             ["name"] = operation.Id,
             ["status"] = operation.Status.ToString(),
             ["startTime"] = Timestamp(operation.Started),

@@ -59,7 +59,8 @@ internal sealed record Route(RouteKind Kind, string Method, string Subscription,
                 var statuses = Is(6, "containerappOperationStatuses");
                 var type = statuses ? "locations/containerappOperationStatuses" : "locations/containerappOperationResults";
                 return Read(new Route(statuses ? RouteKind.OperationStatus : RouteKind.OperationResult, method, subscription, type,
-                    $"Microsoft.App/{type}/read", Path(8)) { OperationId = s[7] });
+                    $"Microsoft.App/{type}/read", Path(8))
+                { OperationId = s[7] });
             }
 
             throw Unknown(s, 4);
@@ -91,7 +92,8 @@ internal sealed record Route(RouteKind Kind, string Method, string Subscription,
             }
 
             return new Route(RouteKind.App, method, subscription, "containerApps", method == "GET" ? "Microsoft.App/containerApps/read" : "Microsoft.App/containerApps/write",
-                appScope) { ResourceGroup = rg, App = app };
+                appScope)
+            { ResourceGroup = rg, App = app };
         }
 
         if (s.Length == 9 && Is(8, "getAuthtoken"))
@@ -146,4 +148,20 @@ internal sealed record Route(RouteKind Kind, string Method, string Subscription,
 
     private static ArmError Unknown(string[] s, int from) => new(HttpStatusCode.NotFound, "InvalidResourceType",
         $"The resource type '{string.Join('/', s.Skip(from))}' could not be found in the namespace 'Microsoft.App'.");
+}
+
+/// <summary>
+/// …/subscriptions/{s}/resourceGroups/{rg}/containerApps/{app}/revisions/{r}/replicas/{replica}/containers/{c}/logstream:
+/// the path of a replica container's <c>logStreamEndpoint</c> (the data plane's, without ARM's providers/Microsoft.App).
+/// </summary>
+internal sealed record LogStreamRoute(string ResourceGroup, string App, string Revision, string Replica, string Container)
+{
+    public static LogStreamRoute? Parse(string[] s)
+    {
+        bool Is(int i, string word) => s.Length > i && s[i].Equals(word, StringComparison.OrdinalIgnoreCase);
+        return s.Length == 13 && Is(0, "subscriptions") && Is(2, "resourceGroups") && Is(4, "containerApps") && Is(6, "revisions") && Is(8, "replicas")
+            && Is(10, "containers") && Is(12, "logstream")
+            ? new LogStreamRoute(s[3], s[5], s[7], s[9], s[11])
+            : null;
+    }
 }

@@ -20,6 +20,8 @@
 //   replicas   {rg, app, revision}                 → {replicas}
 //   traffic    {rg, app, traffic: [{revisionName?, latestRevision?, weight}]} → {app}   PATCH configuration.ingress.traffic
 //   lro        {rg, app, image}                    → {statuses, app}   the update poller driven one poll() at a time
+//   logs       {rg, app, revision, tail}           → {expires, replicas: [{name, container, lines}]}  getAuthToken, the
+//              replicas' logStreamEndpoint read with fetch (tailLines=tail, follow=false, output=json), lines as sent
 // A scenario that fails prints {failed: {name, code, statusCode, message}} and exits 1.
 import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
 
@@ -33,41 +35,38 @@ const client = new ContainerAppsAPIClient(credential, subscription, { endpoint }
 const [scenario, json] = process.argv.slice(2);
 const args = json ? JSON.parse(json) : {};
 
-// What a reader of `az containerapp show` looks at.
+// What a reader of `az containerapp show` looks at. (The SDK flattens ARM's `properties` onto its models.)
 const app = (a) => ({
   name: a.name,
-  provisioningState: a.properties?.provisioningState,
-  runningStatus: a.properties?.runningStatus,
-  latestRevisionName: a.properties?.latestRevisionName,
-  latestReadyRevisionName: a.properties?.latestReadyRevisionName,
-  activeRevisionsMode: a.properties?.configuration?.activeRevisionsMode,
-  traffic: a.properties?.configuration?.ingress?.traffic ?? [],
-  image: a.properties?.template?.containers?.[0]?.image,
-  containers: (a.properties?.template?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
-  minReplicas: a.properties?.template?.scale?.minReplicas,
-  maxReplicas: a.properties?.template?.scale?.maxReplicas,
+  provisioningState: a.provisioningState,
+  runningStatus: a.runningStatus,
+  latestRevisionName: a.latestRevisionName,
+  latestReadyRevisionName: a.latestReadyRevisionName,
+  activeRevisionsMode: a.configuration?.activeRevisionsMode,
+  traffic: a.configuration?.ingress?.traffic ?? [],
+  image: a.template?.containers?.[0]?.image,
+  containers: (a.template?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
+  minReplicas: a.template?.scale?.minReplicas,
+  maxReplicas: a.template?.scale?.maxReplicas,
 });
 
 // What a reader of `az containerapp revision list` looks at.
 const revision = (r) => ({
   name: r.name,
-  active: r.properties?.active,
-  trafficWeight: r.properties?.trafficWeight,
-  replicas: r.properties?.replicas,
-  healthState: r.properties?.healthState,
-  provisioningState: r.properties?.provisioningState,
-  runningState: r.properties?.runningState,
-  provisioningError: r.properties?.provisioningError,
-  image: r.properties?.template?.containers?.[0]?.image,
-  createdTime: r.properties?.createdTime instanceof Date ? r.properties.createdTime.toISOString() : r.properties?.createdTime,
+  active: r.active,
+  trafficWeight: r.trafficWeight,
+  replicas: r.replicas,
+  healthState: r.healthState,
+  provisioningState: r.provisioningState,
+  runningState: r.runningState,
+  provisioningError: r.provisioningError,
+  image: r.template?.containers?.[0]?.image,
+  createdTime: r.createdTime instanceof Date ? r.createdTime.toISOString() : r.createdTime,
 });
 
 const replicas = async (rg, name, rev) => {
-  const out = [];
-  for await (const r of client.containerAppsRevisionReplicas.listReplicas(rg, name, rev)) {
-    out.push({ name: r.name, runningState: r.properties?.runningState, containers: (r.properties?.containers ?? []).map((c) => c.name) });
-  }
-  return out;
+  const list = await client.containerAppsRevisionReplicas.listReplicas(rg, name, rev);
+  return list.value.map((r) => ({ name: r.name, runningState: r.runningState, containers: (r.containers ?? []).map((c) => c.name) }));
 };
 
 const error = (e) => ({
@@ -83,14 +82,14 @@ const scenarios = {
   },
 
   async scale({ rg, app: name, minReplicas, maxReplicas }) {
-    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { template: { scale: { minReplicas, maxReplicas } } } });
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { template: { scale: { minReplicas, maxReplicas } } });
     return { app: app(done) };
   },
 
   async image({ rg, app: name, image }) {
     const before = await client.containerApps.get(rg, name);
-    const containers = before.properties.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
-    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { template: { containers } } });
+    const containers = before.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { template: { containers } });
     return { before: app(before), app: app(done) };
   },
 
@@ -128,16 +127,35 @@ const scenarios = {
   },
 
   async traffic({ rg, app: name, traffic }) {
-    const done = await client.containerApps.beginUpdateAndWait(rg, name, { properties: { configuration: { ingress: { traffic } } } });
+    const done = await client.containerApps.beginUpdateAndWait(rg, name, { configuration: { ingress: { traffic } } });
     return { app: app(done) };
+  },
+
+  // The log stream as `az containerapp logs show` reads it: the app's token from getAuthToken, then each replica
+  // container's logStreamEndpoint with that token.
+  async logs({ rg, app: name, revision: rev, tail }) {
+    const auth = await client.containerApps.getAuthToken(rg, name);
+    const list = await client.containerAppsRevisionReplicas.listReplicas(rg, name, rev);
+    const replicas = [];
+    for (const replica of list.value) {
+      for (const container of replica.containers ?? []) {
+        const response = await fetch(`${container.logStreamEndpoint}?tailLines=${tail}&follow=false&output=json`, {
+          headers: { Authorization: `Bearer ${auth.token}` },
+        });
+        if (!response.ok) throw new Error(`log stream ${response.status}: ${await response.text()}`);
+        const lines = (await response.text()).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l));
+        replicas.push({ name: replica.name, container: container.name, lines });
+      }
+    }
+    return { expires: auth.expires instanceof Date ? auth.expires.toISOString() : auth.expires, replicas };
   },
 
   // The long-running update driven by hand: submit, then one poll() at a time, recording each status the
   // poller reports, until it is done; then its result.
   async lro({ rg, app: name, image }) {
     const before = await client.containerApps.get(rg, name);
-    const containers = before.properties.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
-    const poller = client.containerApps.update(rg, name, { properties: { template: { containers } } });
+    const containers = before.template.containers.map((c, i) => (i === 0 ? { ...c, image } : c));
+    const poller = client.containerApps.update(rg, name, { template: { containers } });
     await poller.submitted();
     const statuses = [poller.operationState?.status];
     while (!poller.isDone) {

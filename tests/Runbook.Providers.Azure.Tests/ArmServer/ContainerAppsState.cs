@@ -15,7 +15,7 @@ namespace Runbook.Providers.Azure.Tests.ArmServer;
 /// Time only moves through <see cref="TimeProvider"/>: every read settles what has become due by then, so a state
 /// seen once is never seen to go backwards. Thread-safe through one lock.
 /// </summary>
-internal sealed class ContainerAppsBackend(string subscription, TimeProvider time, TimeSpan provisioningTime)
+internal sealed class ContainerAppsState(string subscription, TimeProvider time, TimeSpan provisioningTime)
 {
     public const string Location = "eastus";
     public const string LocationDisplayName = "East US";
@@ -25,6 +25,7 @@ internal sealed class ContainerAppsBackend(string subscription, TimeProvider tim
     private readonly HashSet<string> _resourceGroups = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Operation> _operations = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _badImages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (AppState App, DateTimeOffset Expires)> _logStreamTokens = new(StringComparer.Ordinal);
 
     public string Subscription { get; } = subscription;
 
@@ -319,6 +320,41 @@ internal sealed class ContainerAppsBackend(string subscription, TimeProvider tim
             // A restart replaces every replica (new names, new start times); the revision keeps serving meanwhile.
             revision.Restarts++;
             revision.RestartedAt = Now;
+        }
+    }
+
+    /// <summary>POST …/getAuthtoken: a token for the app's log stream, valid for an hour; it opens no other app and no ARM call.</summary>
+    public (string Token, DateTimeOffset Expires) IssueLogStreamToken(string resourceGroup, string app)
+    {
+        lock (_gate)
+        {
+            var state = App(resourceGroup, app);
+            var token = "logstream-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+            var expires = Now.AddHours(1);
+            _logStreamTokens[token] = (state, expires);
+            return (token, expires);
+        }
+    }
+
+    /// <summary>True when <paramref name="token"/> was issued by getAuthtoken for this very app and has not expired.</summary>
+    public bool OpensLogStream(string token, string resourceGroup, string app)
+    {
+        lock (_gate)
+        {
+            return _logStreamTokens.TryGetValue(token, out var issued) && issued.Expires > Now
+                && string.Equals(issued.App.ResourceGroup, resourceGroup, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(issued.App.Name, app, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    /// <summary>A line a container wrote to its console: what the log stream of that replica serves.</summary>
+    public void AppendLog(string resourceGroup, string app, string revision, int replica, string? container, DateTimeOffset? at, string text)
+    {
+        lock (_gate)
+        {
+            var state = App(resourceGroup, app);
+            var owner = Revision(resourceGroup, app, revision);
+            state.Logs.Add(new LogLine(owner.Name, replica, container ?? owner.ContainerName, at ?? Now, text));
         }
     }
 
@@ -628,12 +664,18 @@ internal sealed class AppState(string resourceGroup, string name, DateTimeOffset
 
     public List<RevisionState> Revisions { get; } = [];
 
+    /// <summary>Console lines of the app's containers, in the order they were written.</summary>
+    public List<LogLine> Logs { get; } = [];
+
     public Operation? Pending { get; set; }
 
     public string ProvisioningState { get; set; } = "Succeeded";
 
     public string Mode => (string?)Configuration["activeRevisionsMode"] ?? "Single";
 }
+
+/// <summary>One console line of a container in a replica (by its index among the revision's replicas).</summary>
+internal sealed record LogLine(string Revision, int Replica, string Container, DateTimeOffset At, string Text);
 
 internal sealed class RevisionState(string name, JsonObject template, DateTimeOffset created)
 {
