@@ -160,8 +160,12 @@ internal sealed class ArmClient(HttpPipeline pipeline, ArmTarget target, TimePro
         }
         catch (RequestFailedException ex)
         {
-            throw new ProviderException(ProviderErrorKind.Unavailable,
-                $"cannot reach ARM at {target.Endpoint} for {scope.What} after {ArmPipeline.MaxRetries + 1} attempts: {ex.Message}; check the network and the 'endpoint' setting", ex);
+            throw Unreachable(ex.Message, scope, ex);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is RequestFailedException or OperationCanceledException or HttpRequestException))
+        {
+            // What Azure.Core's retry policy throws when every attempt failed without an answer: the last one says why.
+            throw Unreachable(ex.InnerExceptions[^1].Message, scope, ex);
         }
 
         var response = message.Response;
@@ -175,6 +179,10 @@ internal sealed class ArmClient(HttpPipeline pipeline, ArmTarget target, TimePro
             response.Headers.TryGetValue("Location", out var location) ? location : null,
             RetryAfter(response));
     }
+
+    private ProviderException Unreachable(string why, ArmScope scope, Exception inner) =>
+        new(ProviderErrorKind.Unavailable,
+            $"cannot reach ARM at {target.Endpoint} for {scope.What} after {ArmPipeline.MaxRetries + 1} attempts: {why}; check the network and the 'endpoint' setting", inner);
 
     private static T Read<T>(ArmAnswer response, JsonTypeInfo<T> type, ArmScope scope)
     {

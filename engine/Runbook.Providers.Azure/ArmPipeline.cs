@@ -46,16 +46,34 @@ internal static class ArmPipeline
     /// ARM answers 409 while another operation on the same app is still going (ContainerAppOperationInProgress), which
     /// a later attempt gets past.
     /// </summary>
-    private sealed class ArmRetryPolicy(int maxRetries, DelayStrategy delay) : RetryPolicy(maxRetries, delay)
+    private sealed class ArmRetryPolicy(int retries, DelayStrategy delay) : RetryPolicy(retries, delay)
     {
+        private const string Retries = "runbook.retries";
+
+        private readonly int _maxRetries = retries;
+
         protected override bool ShouldRetry(HttpMessage message, Exception? exception) =>
-            base.ShouldRetry(message, exception) || IsConflict(message, exception);
+            Counted(message, base.ShouldRetry(message, exception) || IsConflict(message, exception));
 
         protected override async ValueTask<bool> ShouldRetryAsync(HttpMessage message, Exception? exception) =>
-            await base.ShouldRetryAsync(message, exception).ConfigureAwait(false) || IsConflict(message, exception);
+            Counted(message, await base.ShouldRetryAsync(message, exception).ConfigureAwait(false) || IsConflict(message, exception));
 
         private static bool IsConflict(HttpMessage message, Exception? exception) =>
             exception is null && message.HasResponse && message.Response.Status == 409;
+
+        // The base counts its own retries (internally); a 409 it would not retry is counted here, so that a lasting
+        // conflict ends after maxRetries like any other failure instead of being retried for ever.
+        private bool Counted(HttpMessage message, bool retry)
+        {
+            if (!retry)
+            {
+                return false;
+            }
+
+            var done = message.TryGetProperty(Retries, out var value) && value is int count ? count : 0;
+            message.SetProperty(Retries, done + 1);
+            return done < _maxRetries;
+        }
     }
 
     /// <summary>

@@ -59,7 +59,8 @@ internal sealed record Route(RouteKind Kind, string Method, string Subscription,
                 var statuses = Is(6, "containerappOperationStatuses");
                 var type = statuses ? "locations/containerappOperationStatuses" : "locations/containerappOperationResults";
                 return Read(new Route(statuses ? RouteKind.OperationStatus : RouteKind.OperationResult, method, subscription, type,
-                    $"Microsoft.App/{type}/read", Path(8)) { OperationId = s[7] });
+                    $"Microsoft.App/{type}/read", Path(8))
+                { OperationId = s[7] });
             }
 
             throw Unknown(s, 4);
@@ -91,7 +92,8 @@ internal sealed record Route(RouteKind Kind, string Method, string Subscription,
             }
 
             return new Route(RouteKind.App, method, subscription, "containerApps", method == "GET" ? "Microsoft.App/containerApps/read" : "Microsoft.App/containerApps/write",
-                appScope) { ResourceGroup = rg, App = app };
+                appScope)
+            { ResourceGroup = rg, App = app };
         }
 
         if (s.Length == 9 && Is(8, "getAuthtoken"))

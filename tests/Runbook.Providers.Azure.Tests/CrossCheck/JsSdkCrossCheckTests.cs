@@ -177,6 +177,28 @@ public sealed class JsSdkCrossCheckTests(ArmServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void The_sdk_gets_a_log_stream_token_and_reads_each_replicas_log_stream_with_it()
+    {
+        var rg = Seed(minReplicas: 2, maxReplicas: 2);
+        var revision = Server.App(rg, "web").LatestRevision;
+        var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        Server.WriteLog(rg, "web", revision, "GET /health 200", at);
+        Server.WriteLog(rg, "web", revision, "GET /orders 500", at.AddSeconds(1));
+        Server.WriteLog(rg, "web", revision, "second replica up", at, replica: 1);
+
+        var result = Js("logs", new { rg, app = "web", revision, tail = 1 });
+
+        var replicas = result.GetProperty("replicas").EnumerateArray().ToList();
+        Assert.Equal(2, replicas.Count);
+        Assert.All(replicas, r => Assert.Equal("web", r.GetProperty("container").GetString()));
+        var first = replicas[0].GetProperty("lines").EnumerateArray().Single();
+        Assert.Equal("GET /orders 500", first.GetProperty("Log").GetString());
+        Assert.Equal("2026-11-30T12:00:01.0000000Z", first.GetProperty("TimeStamp").GetString());
+        Assert.Equal("second replica up", replicas[1].GetProperty("lines")[0].GetProperty("Log").GetString());
+        Assert.True(DateTimeOffset.Parse(result.GetProperty("expires").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
     public void The_sdk_retries_429_after_the_servers_Retry_After_and_then_succeeds()
     {
         var rg = Seed();

@@ -20,6 +20,8 @@
 //   replicas   {rg, app, revision}                 → {replicas}
 //   traffic    {rg, app, traffic: [{revisionName?, latestRevision?, weight}]} → {app}   PATCH configuration.ingress.traffic
 //   lro        {rg, app, image}                    → {statuses, app}   the update poller driven one poll() at a time
+//   logs       {rg, app, revision, tail}           → {expires, replicas: [{name, container, lines}]}  getAuthToken, the
+//              replicas' logStreamEndpoint read with fetch (tailLines=tail, follow=false, output=json), lines as sent
 // A scenario that fails prints {failed: {name, code, statusCode, message}} and exits 1.
 import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
 
@@ -127,6 +129,25 @@ const scenarios = {
   async traffic({ rg, app: name, traffic }) {
     const done = await client.containerApps.beginUpdateAndWait(rg, name, { configuration: { ingress: { traffic } } });
     return { app: app(done) };
+  },
+
+  // The log stream as `az containerapp logs show` reads it: the app's token from getAuthToken, then each replica
+  // container's logStreamEndpoint with that token.
+  async logs({ rg, app: name, revision: rev, tail }) {
+    const auth = await client.containerApps.getAuthToken(rg, name);
+    const list = await client.containerAppsRevisionReplicas.listReplicas(rg, name, rev);
+    const replicas = [];
+    for (const replica of list.value) {
+      for (const container of replica.containers ?? []) {
+        const response = await fetch(`${container.logStreamEndpoint}?tailLines=${tail}&follow=false&output=json`, {
+          headers: { Authorization: `Bearer ${auth.token}` },
+        });
+        if (!response.ok) throw new Error(`log stream ${response.status}: ${await response.text()}`);
+        const lines = (await response.text()).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l));
+        replicas.push({ name: replica.name, container: container.name, lines });
+      }
+    }
+    return { expires: auth.expires instanceof Date ? auth.expires.toISOString() : auth.expires, replicas };
   },
 
   // The long-running update driven by hand: submit, then one poll() at a time, recording each status the
