@@ -27,7 +27,7 @@ internal static class ProviderRegistry
     public static ActionCatalog Catalog { get; } = ActionCatalog.Create(All);
 
     /// <summary>The providers that execute here; the others plan and validate only, for now.</summary>
-    public static ImmutableArray<IPlatformProvider> Platforms { get; } = [new ComposeProvider(), new KubernetesProvider(), new AwsProvider()];
+    public static ImmutableArray<IPlatformProvider> Platforms { get; } = [new ComposeProvider(), new KubernetesProvider(), new AwsProvider(), new GcpProvider()];
 
     public static IPlatformProvider? Platform(string name) => Platforms.FirstOrDefault(p => p.Descriptor.Name == name);
 }
