@@ -11,10 +11,12 @@ internal interface IAccessTokenSource
 }
 
 /// <summary>
-/// The credentials gcloud users have (application-default credentials), the project they name, if any, and where they
-/// came from, for messages ("GOOGLE_APPLICATION_CREDENTIALS (/keys/ci.json, a service-account key)").
+/// The credentials gcloud users have (application-default credentials), the project they name, if any, where they came
+/// from, for messages ("GOOGLE_APPLICATION_CREDENTIALS (/keys/ci.json, a service-account key)"), and the quota project
+/// Google's clients send as the x-goog-user-project header (GOOGLE_CLOUD_QUOTA_PROJECT, else the file's
+/// quota_project_id): with a user's login, APIs bill and count quota there instead of on gcloud's own OAuth client.
 /// </summary>
-internal sealed record GoogleIdentity(IAccessTokenSource Tokens, string? Project, string Source = "a token given to the provider");
+internal sealed record GoogleIdentity(IAccessTokenSource Tokens, string? Project, string Source = "a token given to the provider", string? QuotaProject = null);
 
 /// <summary>
 /// Application-default credentials, found where Google's libraries look, in their order: the file
@@ -58,7 +60,7 @@ internal static class GcpCredentials
         if (await MetadataServer.IsThereAsync(environment, http, cancellationToken).ConfigureAwait(false))
         {
             var metadata = MetadataServer.At(environment, client);
-            return new GoogleIdentity(metadata.Tokens(), await metadata.ProjectAsync(cancellationToken).ConfigureAwait(false), metadata.Described);
+            return new GoogleIdentity(metadata.Tokens(), await metadata.ProjectAsync(cancellationToken).ConfigureAwait(false), metadata.Described, gcloud.QuotaProject);
         }
 
         throw new ProviderException(ProviderErrorKind.Failed,
@@ -90,13 +92,14 @@ internal static class GcpCredentials
         }
 
         var described = $"{where}, {Kind(file.Type)})";
+        var quota = gcloud.QuotaProject ?? file.QuotaProjectId;
         return file.Type switch
         {
-            "service_account" => new GoogleIdentity(ServiceAccountKey.Tokens(file, described, client), file.ProjectId, described),
-            "authorized_user" => new GoogleIdentity(AuthorizedUser.Tokens(file, described, client), file.QuotaProjectId ?? gcloud.Project, described),
-            "external_account" => new GoogleIdentity(ExternalAccount.Tokens(file, described, client, http), null, described),
+            "service_account" => new GoogleIdentity(ServiceAccountKey.Tokens(file, described, client), file.ProjectId, described, quota),
+            "authorized_user" => new GoogleIdentity(AuthorizedUser.Tokens(file, described, client), file.QuotaProjectId ?? gcloud.Project, described, quota),
+            "external_account" => new GoogleIdentity(ExternalAccount.Tokens(file, described, client, http), null, described, quota),
             "impersonated_service_account" => new GoogleIdentity(
-                ImpersonatedServiceAccount.Tokens(file, described, client, (source, name) => SourceTokens(source, name, client)), file.QuotaProjectId ?? gcloud.Project, described),
+                ImpersonatedServiceAccount.Tokens(file, described, client, (source, name) => SourceTokens(source, name, client)), file.QuotaProjectId ?? gcloud.Project, described, quota),
             _ => throw new ProviderException(ProviderErrorKind.Failed,
                 $"{where}) has \"type\": \"{file.Type}\", which is not a credentials type runbook knows (service_account, authorized_user, external_account, impersonated_service_account)"),
         };

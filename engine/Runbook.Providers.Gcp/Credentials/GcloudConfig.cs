@@ -32,6 +32,9 @@ internal sealed class GcloudConfig(Func<string, string?> environment)
     /// <summary>The project gcloud would use: CLOUDSDK_CORE_PROJECT, else core/project of the active configuration.</summary>
     public string? Project => Env("CLOUDSDK_CORE_PROJECT") ?? Property("core", "project");
 
+    /// <summary>GOOGLE_CLOUD_QUOTA_PROJECT, which overrides a credentials file's quota_project_id in Google's libraries.</summary>
+    public string? QuotaProject => Env("GOOGLE_CLOUD_QUOTA_PROJECT");
+
     /// <summary>The Cloud Run region gcloud would use: CLOUDSDK_RUN_REGION, else run/region of the active configuration.</summary>
     public string? RunRegion => Env("CLOUDSDK_RUN_REGION") ?? Property("run", "region");
 

@@ -77,6 +77,20 @@ public sealed class CredentialKindTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task The_quota_project_of_a_login_is_carried_for_the_x_goog_user_project_header_and_GOOGLE_CLOUD_QUOTA_PROJECT_overrides_it()
+    {
+        _scope.Set("GOOGLE_APPLICATION_CREDENTIALS", _scope.File("adc.json", _google.AuthorizedUserFile("alice@example.com", "quota-project")));
+
+        var fromFile = (await ResolveAsync()).QuotaProject;
+        _scope.Set("GOOGLE_CLOUD_QUOTA_PROJECT", "billing-project");
+        var overridden = await ResolveAsync();
+
+        Assert.Equal("quota-project", fromFile);
+        Assert.Equal("billing-project", overridden.QuotaProject);
+        Assert.Equal("quota-project", overridden.Project);
+    }
+
+    [Fact]
     public async Task A_revoked_refresh_token_is_refused_and_the_message_says_to_log_in_again()
     {
         var file = JsonNode.Parse(_google.AuthorizedUserFile("alice@example.com", null))!.AsObject();
