@@ -24,7 +24,7 @@ public sealed class ProviderCrossCheckTests(CloudRunServerFixture fixture) : ICl
 
     private string FullName => $"projects/{_server.Project}/locations/{_server.Region}/services/{_service}";
 
-    private async Task<Dictionary<string, object?>> RunAsync(string action, params (string Name, object? Value)[] arguments)
+    private async Task<IReadOnlyDictionary<string, object?>> RunAsync(string action, params (string Name, object? Value)[] arguments)
     {
         var outcome = await GcpTarget.Actions(_server)[action].ExecuteAsync(
             _context.Invocation(action, arguments.Prepend(("service", _service)).ToDictionary(a => a.Item1, a => a.Item2)), CancellationToken.None);
