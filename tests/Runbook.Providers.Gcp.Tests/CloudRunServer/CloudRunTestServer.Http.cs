@@ -102,7 +102,7 @@ public sealed partial class CloudRunTestServer
             return;
         }
 
-        if (Take(ref _throttle))
+        if (_throttle.Take(request.Method))
         {
             await FailAsync(new GoogleError(429, "RESOURCE_EXHAUSTED",
                 $"Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service '{route.Api}' for consumer 'project_number:123456789012'.",
@@ -110,7 +110,7 @@ public sealed partial class CloudRunTestServer
             return;
         }
 
-        if (Take(ref _unavailable))
+        if (_unavailable.Take(request.Method))
         {
             await FailAsync(new GoogleError(503, "UNAVAILABLE", "The service is currently unavailable."));
             return;

@@ -324,4 +324,112 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
         Assert.Equal(1, service["traffic"]![0]!["type"]!.GetValue<int>());
         Assert.Equal(4, service["launchStage"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Operations_wait_returns_when_the_operation_is_done()
+    {
+        var name = CloudRunServerFixture.NewService("wait");
+        Server.SeedService(name, "app:1");
+        using var http = new CloudRunHttp(Server);
+        var operation = await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:2");
+
+        var (status, done) = await http.PostAsync($"v2/{operation["name"]!.GetValue<string>()}:wait", new JsonObject { ["timeout"] = "20s" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(done["done"]!.GetValue<bool>());
+        Assert.Equal("app:2", Server.Service(name).Image);
+        Assert.True(Server.Service(name).Ready);
+    }
+
+    [Fact]
+    public async Task An_operation_the_server_never_started_is_404()
+    {
+        using var http = new CloudRunHttp(Server);
+
+        var (status, body) = await http.GetAsync($"v2/projects/{Server.Project}/locations/{Server.Region}/operations/00000000-0000-0000-0000-000000000000");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("NOT_FOUND", body["error"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_dash_service_lists_revisions_of_every_service_in_the_region()
+    {
+        var a = CloudRunServerFixture.NewService("dash-a");
+        var b = CloudRunServerFixture.NewService("dash-b");
+        Server.SeedService(a, "app:1");
+        Server.SeedService(b, "app:1");
+        using var http = new CloudRunHttp(Server);
+
+        var (status, body) = await http.GetAsync($"v2/projects/{Server.Project}/locations/{Server.Region}/services/-/revisions?pageSize=1000");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var services = body["revisions"]!.AsArray().Select(r => r!["service"]!.GetValue<string>()).ToList();
+        Assert.Contains(a, services);
+        Assert.Contains(b, services);
+    }
+
+    [Fact]
+    public async Task Traffic_that_does_not_add_up_to_100_is_400()
+    {
+        var name = CloudRunServerFixture.NewService("sum");
+        Server.SeedService(name, "app:1");
+        var first = Server.Service(name).LatestReadyRevision!;
+        using var http = new CloudRunHttp(Server);
+        var (_, service) = await http.GetAsync(http.ServicePath(name));
+        service["traffic"] = new JsonArray(new JsonObject { ["type"] = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", ["revision"] = first, ["percent"] = 90 });
+
+        var (status, body) = await http.PatchAsync(http.ServicePath(name), service);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("add up to 90", body["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Min_instances_above_max_instances_is_400_and_changes_nothing()
+    {
+        var name = CloudRunServerFixture.NewService("minmax");
+        Server.SeedService(name, "app:1", 1, 10);
+        using var http = new CloudRunHttp(Server);
+        var (_, service) = await http.GetAsync(http.ServicePath(name));
+        service["template"]!["scaling"]!["minInstanceCount"] = 11;
+
+        var (status, _) = await http.PatchAsync(http.ServicePath(name), service);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal((1, 10), (Server.Service(name).MinInstances, Server.Service(name).MaxInstances));
+    }
+
+    [Fact]
+    public async Task The_service_reconciles_while_its_revision_is_starting_and_wait_for_ready_returns_once_it_serves()
+    {
+        await using var server = await CloudRunTestServer.StartAsync(new CloudRunServerOptions(TimeSpan.FromSeconds(1)));
+        server.SeedService("slow", "app:1");
+        using var http = new CloudRunHttp(server);
+        await http.UpdateAsync("slow", s => s["template"]!["containers"]![0]!["image"] = "app:2");
+
+        var (_, during) = await http.GetAsync(http.ServicePath("slow"));
+        await server.WaitForReadyAsync("slow", TimeSpan.FromSeconds(10));
+
+        Assert.True(during["reconciling"]!.GetValue<bool>());
+        Assert.Equal("CONDITION_RECONCILING", during["terminalCondition"]!["state"]!.GetValue<string>());
+        Assert.Equal("2", during["generation"]!.GetValue<string>());
+        Assert.Equal("1", during["observedGeneration"]!.GetValue<string>());
+        var after = server.Service("slow");
+        Assert.Equal(after.Revisions[0].Name, after.ServingRevision);
+    }
+
+    [Fact]
+    public async Task Wait_for_ready_fails_at_once_for_a_service_whose_last_change_failed()
+    {
+        await using var server = await CloudRunTestServer.StartAsync();
+        server.SeedService("doomed", "app:1");
+        server.MarkImageBad("app:bad");
+        using var http = new CloudRunHttp(server);
+        await http.WaitAsync(await http.UpdateAsync("doomed", s => s["template"]!["containers"]![0]!["image"] = "app:bad"));
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => server.WaitForReadyAsync("doomed", TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("will not become Ready", failure.Message, StringComparison.Ordinal);
+    }
 }
