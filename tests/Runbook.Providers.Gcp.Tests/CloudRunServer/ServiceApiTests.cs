@@ -54,17 +54,19 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_new_image_makes_a_revision_that_takes_the_traffic_once_ready_and_the_operation_ends_with_the_service()
     {
-        var name = CloudRunServerFixture.NewService("deploy");
-        Server.SeedService(name, "app:1");
-        var old = Server.Service(name).LatestReadyRevision!;
-        using var http = new CloudRunHttp(Server);
+        // Its own server with slow revisions, so the in-flight state is still there to see on a loaded machine.
+        await using var server = await CloudRunTestServer.StartAsync(new CloudRunServerOptions(TimeSpan.FromSeconds(3)));
+        var name = "deploy";
+        server.SeedService(name, "app:1");
+        var old = server.Service(name).LatestReadyRevision!;
+        using var http = new CloudRunHttp(server);
 
         var operation = await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:2");
 
-        Assert.Matches($"^projects/{Server.Project}/locations/{Server.Region}/operations/[0-9a-f-]+$", operation["name"]!.GetValue<string>());
+        Assert.Matches($"^projects/{server.Project}/locations/{server.Region}/operations/[0-9a-f-]+$", operation["name"]!.GetValue<string>());
         Assert.Null(operation["done"]);
         Assert.Equal(name, operation["metadata"]!["name"]!.GetValue<string>().Split('/')[^1]);
-        var during = Server.Service(name);
+        var during = server.Service(name);
         Assert.True(during.Reconciling);
         Assert.Equal(old, during.ServingRevision);
         Assert.Matches($"^{name}-00002-[a-z]{{3}}$", during.LatestCreatedRevision);
@@ -74,7 +76,7 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
         Assert.Null(done["error"]);
         Assert.Equal("type.googleapis.com/google.cloud.run.v2.Service", done["response"]!["@type"]!.GetValue<string>());
         Assert.Equal("app:2", done["response"]!["template"]!["containers"]![0]!["image"]!.GetValue<string>());
-        var after = Server.Service(name);
+        var after = server.Service(name);
         Assert.False(after.Reconciling);
         Assert.True(after.Ready);
         Assert.Equal(after.LatestCreatedRevision, after.LatestReadyRevision);
@@ -403,7 +405,7 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task The_service_reconciles_while_its_revision_is_starting_and_wait_for_ready_returns_once_it_serves()
     {
-        await using var server = await CloudRunTestServer.StartAsync(new CloudRunServerOptions(TimeSpan.FromSeconds(1)));
+        await using var server = await CloudRunTestServer.StartAsync(new CloudRunServerOptions(TimeSpan.FromSeconds(3)));
         server.SeedService("slow", "app:1");
         using var http = new CloudRunHttp(server);
         await http.UpdateAsync("slow", s => s["template"]!["containers"]![0]!["image"] = "app:2");
