@@ -142,6 +142,7 @@ public sealed class JsClientCrossCheckTests(CloudRunServerFixture fixture) : ICl
         var seen = Js("get-service", new JsonObject { ["service"] = FullName("js-missing") });
 
         Assert.Equal(5, seen["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("NOT_FOUND", seen["error"]!["status"]!.GetValue<string>());
         Assert.Contains($"Resource 'js-missing' of kind 'SERVICE' in region '{Server.Region}' in project '{Server.Project}' does not exist.",
             seen["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -155,6 +156,9 @@ public sealed class JsClientCrossCheckTests(CloudRunServerFixture fixture) : ICl
         var seen = Js("update-image", new JsonObject { ["service"] = FullName(name), ["image"] = "app:2" }, "ya29.js-reader");
 
         Assert.Equal(7, seen["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("PERMISSION_DENIED", seen["error"]!["status"]!.GetValue<string>());
+        Assert.Equal("IAM_PERMISSION_DENIED", seen["error"]!["reason"]!.GetValue<string>());
+        Assert.Equal("run.services.update", seen["error"]!["errorInfoMetadata"]!["permission"]!.GetValue<string>());
         Assert.Contains($"Permission 'run.services.update' denied on resource '{FullName(name)}'", seen["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("app:1", Server.Service(name).Image);
     }
