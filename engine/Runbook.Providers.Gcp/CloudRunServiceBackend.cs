@@ -257,8 +257,19 @@ internal sealed partial class CloudRunServiceBackend(GoogleRestClient client, Cl
             return (true, null, null);
         }
 
-        var operation = await client.SendAsync(HttpMethod.Get, new Uri(target.RunEndpoint, "v2/" + EscapePath(name)), null, GcpJson.Default.RunOperation,
-            new GoogleCall("Cloud Run operations.get", $"operation '{name}' of service '{service}'", "run.operations.get"), cancellationToken).ConfigureAwait(false);
+        RunOperation operation;
+        try
+        {
+            operation = await client.SendAsync(HttpMethod.Get, new Uri(target.RunEndpoint, "v2/" + EscapePath(name)), null, GcpJson.Default.RunOperation,
+                new GoogleCall("Cloud Run operations.get", $"operation '{name}' of service '{service}'", "run.operations.get"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProviderException ex) when (ex.Kind == ProviderErrorKind.NotFound)
+        {
+            // Operations expire; one that is gone says nothing more than the service's own conditions do.
+            _operations.TryRemove(new KeyValuePair<string, string>(service, name));
+            return (true, null, null);
+        }
+
         if (operation.Done != true)
         {
             return (false, null, name);

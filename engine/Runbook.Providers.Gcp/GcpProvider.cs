@@ -21,7 +21,7 @@ public sealed class GcpProvider : IPlatformProvider
             ["service.scale"] = "run services.get + services.patch {service} template.scaling.minInstanceCount={replicas} (new revision), operation",
             ["service.restart"] = "run services.get + services.patch {service} template annotation bumped (new revision, same template), operation",
             ["service.deploy"] = "run services.get + services.patch {service} template container image={image} (new revision), operation",
-            ["service.rollback"] = "run revisions.list + services.patch {service} traffic 100% to revision {to} (update-traffic --to-revisions)",
+            ["service.rollback"] = "run services.get, revisions.list, services.patch {service} traffic 100% to revision {to} (update-traffic --to-revisions)",
             ["service.wait"] = "run operations.get until done, then services.get {service} until Ready and not reconciling (timeout {timeout})",
         }));
 

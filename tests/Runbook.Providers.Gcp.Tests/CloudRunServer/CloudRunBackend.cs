@@ -299,6 +299,14 @@ internal sealed class CloudRunBackend
                 return RenderOperation(operation);
             }
 
+            // Refused before anything changes: a named revision that exists with another template.
+            var requested = templateChanged ? spec["template"]?["revision"]?.GetValue<string>() : null;
+            if (requested is { Length: > 0 } && state!.Revisions.Any(r => r.Name == requested))
+            {
+                throw new GoogleErrorException(new GoogleError(409, "ALREADY_EXISTS",
+                    $"Revision named '{requested}' with different configuration already exists."));
+            }
+
             state!.Spec = spec;
             state.Generation++;
             state.UpdateTime = now;
@@ -307,7 +315,6 @@ internal sealed class CloudRunBackend
             RevisionState? revision = null;
             if (templateChanged)
             {
-                var requested = spec["template"]?["revision"]?.GetValue<string>();
                 revision = NewRevision(state, requested, now);
             }
 
@@ -499,12 +506,6 @@ internal sealed class CloudRunBackend
     {
         var name = requestedName is { Length: > 0 } ? requestedName : $"{state.Name}-{state.Generation:D5}-{Suffix()}";
         var template = state.Spec["template"]!.AsObject();
-        if (state.Revisions.FirstOrDefault(r => r.Name == name) is { } existing)
-        {
-            throw new GoogleErrorException(new GoogleError(409, "ALREADY_EXISTS",
-                $"Revision named '{name}' with different configuration already exists."));
-        }
-
         var revision = new RevisionState(name, state.Generation, template.DeepClone().AsObject(), now, now + ReadyAfter,
             _badImages.Contains(Image(template)), Guid.NewGuid().ToString());
         state.Revisions.Add(revision);

@@ -37,8 +37,8 @@ public sealed partial class CloudRunTestServer : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentQueue<string> _outputProblems = new();
     private readonly TimeProvider _time;
-    private int _throttle;
-    private int _unavailable;
+    private readonly FaultQueue _throttle = new();
+    private readonly FaultQueue _unavailable = new();
     private int _mutating;
 
     private CloudRunTestServer(WebApplication app, CloudRunServerOptions options)
@@ -98,11 +98,11 @@ public sealed partial class CloudRunTestServer : IAsyncDisposable
     /// <summary>A revision running this image never becomes Ready: its Ready condition turns False with HEALTH_CHECK_CONTAINER_ERROR and Cloud Run's message.</summary>
     public void MarkImageBad(string image) => _backend.MarkImageBad(image);
 
-    /// <summary>The next <paramref name="requests"/> authenticated requests get 429 RESOURCE_EXHAUSTED.</summary>
-    public void ThrottleNext(int requests) => Interlocked.Add(ref _throttle, requests);
+    /// <summary>The next <paramref name="requests"/> authenticated requests (with this HTTP method only, when given) get 429 RESOURCE_EXHAUSTED.</summary>
+    public void ThrottleNext(int requests, string? httpMethod = null) => _throttle.Add(requests, httpMethod);
 
-    /// <summary>The next <paramref name="requests"/> authenticated requests get 503 UNAVAILABLE.</summary>
-    public void UnavailableNext(int requests) => Interlocked.Add(ref _unavailable, requests);
+    /// <summary>The next <paramref name="requests"/> authenticated requests (with this HTTP method only, when given) get 503 UNAVAILABLE.</summary>
+    public void UnavailableNext(int requests, string? httpMethod = null) => _unavailable.Add(requests, httpMethod);
 
     /// <summary>A line the revision wrote to stdout (besides the startup lines each revision writes by itself).</summary>
     public void Log(string service, string revision, DateTimeOffset at, string text, string severity = "DEFAULT") =>
@@ -153,18 +153,30 @@ public sealed partial class CloudRunTestServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static bool Take(ref int counter)
+    /// <summary>Counted faults: the next N matching requests get the fault.</summary>
+    private sealed class FaultQueue
     {
-        while (true)
-        {
-            var left = Volatile.Read(ref counter);
-            if (left <= 0)
-            {
-                return false;
-            }
+        private readonly List<(string? Method, int Left)> _pending = [];
 
-            if (Interlocked.CompareExchange(ref counter, left - 1, left) == left)
+        public void Add(int count, string? method)
+        {
+            lock (_pending)
             {
+                _pending.Add((method, count));
+            }
+        }
+
+        public bool Take(string method)
+        {
+            lock (_pending)
+            {
+                var index = _pending.FindIndex(p => p.Left > 0 && (p.Method is null || string.Equals(p.Method, method, StringComparison.OrdinalIgnoreCase)));
+                if (index < 0)
+                {
+                    return false;
+                }
+
+                _pending[index] = (_pending[index].Method, _pending[index].Left - 1);
                 return true;
             }
         }

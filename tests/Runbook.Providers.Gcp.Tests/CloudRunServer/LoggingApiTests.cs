@@ -129,4 +129,15 @@ public sealed class LoggingApiTests(CloudRunServerFixture fixture) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
     }
+
+    [Fact]
+    public async Task Entries_of_another_project_are_403()
+    {
+        using var http = new CloudRunHttp(Server);
+
+        var (status, body) = await http.PostAsync("v2/entries:list", new JsonObject { ["resourceNames"] = new JsonArray("projects/someone-elses") });
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("PERMISSION_DENIED", body["error"]!["status"]!.GetValue<string>());
+    }
 }

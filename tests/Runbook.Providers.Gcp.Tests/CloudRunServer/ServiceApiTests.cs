@@ -54,17 +54,19 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_new_image_makes_a_revision_that_takes_the_traffic_once_ready_and_the_operation_ends_with_the_service()
     {
-        var name = CloudRunServerFixture.NewService("deploy");
-        Server.SeedService(name, "app:1");
-        var old = Server.Service(name).LatestReadyRevision!;
-        using var http = new CloudRunHttp(Server);
+        // Its own server with slow revisions, so the in-flight state is still there to see on a loaded machine.
+        await using var server = await CloudRunTestServer.StartAsync(new CloudRunServerOptions(TimeSpan.FromSeconds(3)));
+        var name = "deploy";
+        server.SeedService(name, "app:1");
+        var old = server.Service(name).LatestReadyRevision!;
+        using var http = new CloudRunHttp(server);
 
         var operation = await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:2");
 
-        Assert.Matches($"^projects/{Server.Project}/locations/{Server.Region}/operations/[0-9a-f-]+$", operation["name"]!.GetValue<string>());
+        Assert.Matches($"^projects/{server.Project}/locations/{server.Region}/operations/[0-9a-f-]+$", operation["name"]!.GetValue<string>());
         Assert.Null(operation["done"]);
         Assert.Equal(name, operation["metadata"]!["name"]!.GetValue<string>().Split('/')[^1]);
-        var during = Server.Service(name);
+        var during = server.Service(name);
         Assert.True(during.Reconciling);
         Assert.Equal(old, during.ServingRevision);
         Assert.Matches($"^{name}-00002-[a-z]{{3}}$", during.LatestCreatedRevision);
@@ -74,7 +76,7 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
         Assert.Null(done["error"]);
         Assert.Equal("type.googleapis.com/google.cloud.run.v2.Service", done["response"]!["@type"]!.GetValue<string>());
         Assert.Equal("app:2", done["response"]!["template"]!["containers"]![0]!["image"]!.GetValue<string>());
-        var after = Server.Service(name);
+        var after = server.Service(name);
         Assert.False(after.Reconciling);
         Assert.True(after.Ready);
         Assert.Equal(after.LatestCreatedRevision, after.LatestReadyRevision);
@@ -323,5 +325,235 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
         Assert.Equal(4, service["terminalCondition"]!["state"]!.GetValue<int>());
         Assert.Equal(1, service["traffic"]![0]!["type"]!.GetValue<int>());
         Assert.Equal(4, service["launchStage"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Operations_wait_returns_when_the_operation_is_done()
+    {
+        var name = CloudRunServerFixture.NewService("wait");
+        Server.SeedService(name, "app:1");
+        using var http = new CloudRunHttp(Server);
+        var operation = await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:2");
+
+        var (status, done) = await http.PostAsync($"v2/{operation["name"]!.GetValue<string>()}:wait", new JsonObject { ["timeout"] = "20s" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(done["done"]!.GetValue<bool>());
+        Assert.Equal("app:2", Server.Service(name).Image);
+        Assert.True(Server.Service(name).Ready);
+    }
+
+    [Fact]
+    public async Task An_operation_the_server_never_started_is_404()
+    {
+        using var http = new CloudRunHttp(Server);
+
+        var (status, body) = await http.GetAsync($"v2/projects/{Server.Project}/locations/{Server.Region}/operations/00000000-0000-0000-0000-000000000000");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("NOT_FOUND", body["error"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_dash_service_lists_revisions_of_every_service_in_the_region()
+    {
+        var a = CloudRunServerFixture.NewService("dash-a");
+        var b = CloudRunServerFixture.NewService("dash-b");
+        Server.SeedService(a, "app:1");
+        Server.SeedService(b, "app:1");
+        using var http = new CloudRunHttp(Server);
+
+        var (status, body) = await http.GetAsync($"v2/projects/{Server.Project}/locations/{Server.Region}/services/-/revisions?pageSize=1000");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var services = body["revisions"]!.AsArray().Select(r => r!["service"]!.GetValue<string>()).ToList();
+        Assert.Contains(a, services);
+        Assert.Contains(b, services);
+    }
+
+    [Fact]
+    public async Task Traffic_that_does_not_add_up_to_100_is_400()
+    {
+        var name = CloudRunServerFixture.NewService("sum");
+        Server.SeedService(name, "app:1");
+        var first = Server.Service(name).LatestReadyRevision!;
+        using var http = new CloudRunHttp(Server);
+        var (_, service) = await http.GetAsync(http.ServicePath(name));
+        service["traffic"] = new JsonArray(new JsonObject { ["type"] = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", ["revision"] = first, ["percent"] = 90 });
+
+        var (status, body) = await http.PatchAsync(http.ServicePath(name), service);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("add up to 90", body["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Min_instances_above_max_instances_is_400_and_changes_nothing()
+    {
+        var name = CloudRunServerFixture.NewService("minmax");
+        Server.SeedService(name, "app:1", 1, 10);
+        using var http = new CloudRunHttp(Server);
+        var (_, service) = await http.GetAsync(http.ServicePath(name));
+        service["template"]!["scaling"]!["minInstanceCount"] = 11;
+
+        var (status, _) = await http.PatchAsync(http.ServicePath(name), service);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal((1, 10), (Server.Service(name).MinInstances, Server.Service(name).MaxInstances));
+    }
+
+    [Fact]
+    public async Task The_service_reconciles_while_its_revision_is_starting_and_wait_for_ready_returns_once_it_serves()
+    {
+        await using var server = await CloudRunTestServer.StartAsync(new CloudRunServerOptions(TimeSpan.FromSeconds(3)));
+        server.SeedService("slow", "app:1");
+        using var http = new CloudRunHttp(server);
+        await http.UpdateAsync("slow", s => s["template"]!["containers"]![0]!["image"] = "app:2");
+
+        var (_, during) = await http.GetAsync(http.ServicePath("slow"));
+        await server.WaitForReadyAsync("slow", TimeSpan.FromSeconds(10));
+
+        Assert.True(during["reconciling"]!.GetValue<bool>());
+        Assert.Equal("CONDITION_RECONCILING", during["terminalCondition"]!["state"]!.GetValue<string>());
+        Assert.Equal("2", during["generation"]!.GetValue<string>());
+        Assert.Equal("1", during["observedGeneration"]!.GetValue<string>());
+        var after = server.Service("slow");
+        Assert.Equal(after.Revisions[0].Name, after.ServingRevision);
+    }
+
+    [Fact]
+    public async Task Wait_for_ready_fails_at_once_for_a_service_whose_last_change_failed()
+    {
+        await using var server = await CloudRunTestServer.StartAsync();
+        server.SeedService("doomed", "app:1");
+        server.MarkImageBad("app:bad");
+        using var http = new CloudRunHttp(server);
+        await http.WaitAsync(await http.UpdateAsync("doomed", s => s["template"]!["containers"]![0]!["image"] = "app:bad"));
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => server.WaitForReadyAsync("doomed", TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("will not become Ready", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_only_answers_a_done_operation_and_changes_nothing()
+    {
+        var name = CloudRunServerFixture.NewService("validate");
+        Server.SeedService(name, "app:1");
+        using var http = new CloudRunHttp(Server);
+
+        var operation = await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:2", "?validateOnly=true");
+
+        Assert.True(operation["done"]!.GetValue<bool>());
+        var held = Server.Service(name);
+        Assert.Equal(("app:1", 1L), (held.Image, held.Generation));
+        Assert.Single(held.Revisions);
+    }
+
+    [Fact]
+    public async Task Force_new_revision_makes_a_revision_of_an_unchanged_template()
+    {
+        var name = CloudRunServerFixture.NewService("force");
+        Server.SeedService(name, "app:1");
+        using var http = new CloudRunHttp(Server);
+
+        await http.WaitAsync(await http.UpdateAsync(name, _ => { }, "?forceNewRevision=true"));
+
+        var held = Server.Service(name);
+        Assert.Equal(2, held.Revisions.Count);
+        Assert.Equal(held.Revisions[0].Name, held.ServingRevision);
+    }
+
+    [Fact]
+    public async Task A_named_template_revision_that_exists_with_another_template_is_409_already_exists()
+    {
+        var name = CloudRunServerFixture.NewService("named");
+        Server.SeedService(name, "app:1");
+        using var http = new CloudRunHttp(Server);
+        await http.WaitAsync(await http.UpdateAsync(name, s =>
+        {
+            s["template"]!["revision"] = $"{name}-blue";
+            s["template"]!["containers"]![0]!["image"] = "app:2";
+        }));
+        Assert.Equal($"{name}-blue", Server.Service(name).LatestReadyRevision);
+        var (_, service) = await http.GetAsync(http.ServicePath(name));
+        service["template"]!["containers"]![0]!["image"] = "app:3";
+
+        var (status, body) = await http.PatchAsync(http.ServicePath(name), service);
+
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal("ALREADY_EXISTS", body["error"]!["status"]!.GetValue<string>());
+        Assert.Equal("app:2", Server.Service(name).Image);
+    }
+
+    [Fact]
+    public async Task Two_changes_in_quick_succession_both_complete_and_the_later_one_serves()
+    {
+        var name = CloudRunServerFixture.NewService("quick");
+        Server.SeedService(name, "app:1");
+        using var http = new CloudRunHttp(Server);
+
+        var first = await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:2");
+        var second = await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:3");
+        var firstDone = await http.WaitAsync(first);
+        var secondDone = await http.WaitAsync(second);
+
+        Assert.Null(firstDone["error"]);
+        Assert.Null(secondDone["error"]);
+        var held = Server.Service(name);
+        Assert.Equal(3, held.Revisions.Count);
+        Assert.Equal("app:3", held.Revisions[0].Image);
+        Assert.Equal(held.Revisions[0].Name, held.ServingRevision);
+        Assert.Equal(3, held.ObservedGeneration);
+    }
+
+    [Fact]
+    public async Task A_rollback_after_a_bad_deploy_makes_the_service_ready_again_on_the_old_revision()
+    {
+        var name = CloudRunServerFixture.NewService("rollback");
+        Server.SeedService(name, "app:1");
+        Server.MarkImageBad("app:rollback-bad");
+        var old = Server.Service(name).LatestReadyRevision!;
+        using var http = new CloudRunHttp(Server);
+        await http.WaitAsync(await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:rollback-bad"));
+        Assert.False(Server.Service(name).Ready);
+
+        var done = await http.WaitAsync(await http.UpdateAsync(name, s => s["traffic"] = new JsonArray(new JsonObject
+        {
+            ["type"] = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+            ["revision"] = old,
+            ["percent"] = 100,
+        })));
+
+        Assert.Null(done["error"]);
+        var held = Server.Service(name);
+        Assert.True(held.Ready);
+        Assert.Equal(100, held.PercentServedBy(old));
+        await Server.WaitForReadyAsync(name, TimeSpan.FromSeconds(5));
+        var (_, service) = await http.GetAsync(http.ServicePath(name));
+        Assert.Equal("CONDITION_SUCCEEDED", service["terminalCondition"]!["state"]!.GetValue<string>());
+        Assert.Equal("CONDITION_FAILED", service["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == "ConfigurationsReady")!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Traffic_pinned_to_a_failed_revision_ends_the_operation_with_an_error_and_keeps_the_old_split()
+    {
+        var name = CloudRunServerFixture.NewService("pinbad");
+        Server.SeedService(name, "app:1");
+        Server.MarkImageBad("app:pinbad");
+        var old = Server.Service(name).LatestReadyRevision!;
+        using var http = new CloudRunHttp(Server);
+        await http.WaitAsync(await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:pinbad"));
+        var failed = Server.Service(name).LatestCreatedRevision!;
+
+        var done = await http.WaitAsync(await http.UpdateAsync(name, s => s["traffic"] = new JsonArray(new JsonObject
+        {
+            ["type"] = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+            ["revision"] = failed,
+            ["percent"] = 100,
+        })));
+
+        Assert.Contains($"Revision '{failed}' is not ready", done["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(100, Server.Service(name).PercentServedBy(old));
     }
 }

@@ -142,6 +142,7 @@ public sealed class JsClientCrossCheckTests(CloudRunServerFixture fixture) : ICl
         var seen = Js("get-service", new JsonObject { ["service"] = FullName("js-missing") });
 
         Assert.Equal(5, seen["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("NOT_FOUND", seen["error"]!["status"]!.GetValue<string>());
         Assert.Contains($"Resource 'js-missing' of kind 'SERVICE' in region '{Server.Region}' in project '{Server.Project}' does not exist.",
             seen["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -155,7 +156,84 @@ public sealed class JsClientCrossCheckTests(CloudRunServerFixture fixture) : ICl
         var seen = Js("update-image", new JsonObject { ["service"] = FullName(name), ["image"] = "app:2" }, "ya29.js-reader");
 
         Assert.Equal(7, seen["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("PERMISSION_DENIED", seen["error"]!["status"]!.GetValue<string>());
+        Assert.Equal("IAM_PERMISSION_DENIED", seen["error"]!["reason"]!.GetValue<string>());
+        Assert.Equal("run.services.update", seen["error"]!["errorInfoMetadata"]!["permission"]!.GetValue<string>());
         Assert.Contains($"Permission 'run.services.update' denied on resource '{FullName(name)}'", seen["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("app:1", Server.Service(name).Image);
+    }
+
+    [Fact]
+    public async Task A_429_on_get_is_surfaced_to_the_caller_as_resource_exhausted_because_the_client_retries_only_unavailable()
+    {
+        await using var server = await CloudRunTestServer.StartAsync();
+        server.SeedService("svc", "app:1");
+        server.ThrottleNext(1);
+
+        var seen = GcpClients.Instance.Js(server, "get-service", new JsonObject { ["service"] = $"projects/{server.Project}/locations/{server.Region}/services/svc" }).Json;
+
+        Assert.Equal(8, seen["error"]!["code"]!.GetValue<int>());
+        Assert.Contains("Quota exceeded", seen["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Single(server.Calls, c => c.Method == "GET");
+    }
+
+    [Fact]
+    public async Task A_503_on_get_is_retried_by_the_client_until_the_server_answers()
+    {
+        await using var server = await CloudRunTestServer.StartAsync();
+        server.SeedService("svc", "app:7");
+        server.UnavailableNext(2);
+
+        var seen = GcpClients.Instance.Js(server, "get-service", new JsonObject { ["service"] = $"projects/{server.Project}/locations/{server.Region}/services/svc" }).Json;
+
+        Assert.Equal("app:7", seen["service"]!["image"]!.GetValue<string>());
+        Assert.Equal([503, 503, 200], server.Calls.Where(c => c.Method == "GET").Select(c => c.Status));
+    }
+
+    [Fact]
+    public async Task A_429_on_update_is_not_retried_by_the_client_and_nothing_changes()
+    {
+        await using var server = await CloudRunTestServer.StartAsync();
+        server.SeedService("svc", "app:1");
+        var name = $"projects/{server.Project}/locations/{server.Region}/services/svc";
+        server.ThrottleNext(1, "PATCH");
+
+        var seen = GcpClients.Instance.Js(server, "update-image", new JsonObject { ["service"] = name, ["image"] = "app:2" }).Json;
+
+        Assert.Equal(8, seen["error"]!["code"]!.GetValue<int>());
+        Assert.Single(server.Calls, c => c.Method == "PATCH");
+        Assert.Equal("app:1", server.Service("svc").Image);
+    }
+
+    [Fact]
+    public void The_logging_client_reads_a_services_entries_as_the_server_filters_them()
+    {
+        var name = Seed("js-logs");
+        var revision = Server.Service(name).LatestReadyRevision!;
+        var t0 = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        Server.Log(name, revision, t0, "GET /health 200", "INFO");
+        Server.Log(name, revision, t0.AddSeconds(1), "payment gateway timeout", "ERROR");
+        Server.Log(name, revision, t0.AddSeconds(2), "GET /cart 200", "INFO");
+
+        var seen = Js("logs", new JsonObject { ["service"] = FullName(name), ["since"] = "2026-11-30T12:00:00Z", ["orderBy"] = "timestamp asc" });
+
+        Assert.Equal(["GET /health 200", "payment gateway timeout", "GET /cart 200"], seen["entries"]!.AsArray().Select(e => e!["text"]!.GetValue<string>()));
+        Assert.Equal("ERROR", seen["entries"]![1]!["severity"]!.GetValue<string>());
+        Assert.All(seen["entries"]!.AsArray(), e => Assert.Equal(revision, e!["revision"]!.GetValue<string>()));
+        Assert.Equal("2026-11-30T12:00:01.000Z", seen["entries"]![1]!["timestamp"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_logging_client_reads_only_errors_when_its_filter_asks_for_them()
+    {
+        var name = Seed("js-logerr");
+        var revision = Server.Service(name).LatestReadyRevision!;
+        var t0 = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        Server.Log(name, revision, t0, "fine", "INFO");
+        Server.Log(name, revision, t0.AddSeconds(1), "broken", "ERROR");
+
+        var seen = Js("logs", new JsonObject { ["service"] = FullName(name), ["since"] = "2026-11-30T12:00:00Z", ["filter"] = "severity>=ERROR" });
+
+        Assert.Equal(["broken"], seen["entries"]!.AsArray().Select(e => e!["text"]!.GetValue<string>()));
     }
 }

@@ -177,7 +177,9 @@ public sealed class ProviderCrossCheckTests(CloudRunServerFixture fixture) : ICl
         var since = (now - TimeSpan.FromMinutes(30)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         var client = Js("logs", new JsonObject
         {
-            ["service"] = FullName, ["since"] = since, ["filter"] = $"resource.labels.location=\"{_server.Region}\" AND textPayload:\"upstream \\\"timeout\\\"\"",
+            ["service"] = FullName,
+            ["since"] = since,
+            ["filter"] = $"resource.labels.location=\"{_server.Region}\" AND textPayload:\"upstream \\\"timeout\\\"\"",
         })["entries"]!.AsArray().Select(e => e!["text"]!.GetValue<string>()).ToList();
         var provider = await RunAsync("service.logs", ("since", "30m"), ("tail", 100L), ("filter", "upstream \"timeout\""));
 

@@ -126,6 +126,22 @@ public sealed class CloudRunBackendTests(CloudRunServerFixture fixture) : IClass
         Assert.Equal(Image2, after.Image);
         Assert.Equal(100, after.PercentServedBy(after.LatestReadyRevision!));
         Assert.NotEqual(before.ServingRevision, after.ServingRevision);
+        Assert.Contains(_server.Calls, c => c.Method == "GET" && c.Target.Contains($"/locations/{_server.Region}/operations/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Wait_does_not_end_before_the_operation_is_done_and_the_new_revision_serves()
+    {
+        _server.SeedService(_service, Image1);
+        Assert.IsType<Succeeded>(await Run("service.deploy", ("service", _service), ("image", Image2)));
+
+        var waited = await WaitAsync();
+
+        var after = _server.Service(_service);
+        Assert.False(after.Reconciling);
+        Assert.Equal(after.LatestCreatedRevision, after.ServingRevision);
+        Assert.Equal(100, after.PercentServedBy(after.LatestCreatedRevision!));
+        Assert.Equal(1L, waited.Outputs["ready_replicas"]);
     }
 
     [Fact]

@@ -23,8 +23,9 @@
 //   latestReadyRevision, latestCreatedRevision, traffic: [{type, revision, percent}], trafficStatuses: [{type, revision, percent}],
 //   terminalCondition: {type, state, reason, revisionReason, message}, conditions: [{type, state, reason, message}]}
 //   (enums as their names, whatever the wire carried; absent fields as null)
-// A Google error ends any scenario with exit code 0 and {error: Error}; Error: {code (gRPC number), status, message,
-//   httpStatus, details: [{"@type"?, reason, domain, metadata}]}. Anything else exits 1 with the stack on stderr.
+// A Google error ends any scenario with exit code 0 and {error: Error}; Error: {code (gRPC number), status (its name),
+//   httpStatus (when the client kept it), message, reason, domain, errorInfoMetadata (from an ErrorInfo detail)}.
+//   Anything else exits 1 with the stack on stderr.
 import { ServicesClient, RevisionsClient, protos } from "@google-cloud/run";
 import { OAuth2Client } from "google-auth-library";
 
@@ -72,11 +73,14 @@ const summary = (s) => ({
   terminalCondition: condition(s.terminalCondition) ?? null,
   conditions: (s.conditions ?? []).map(condition),
 });
+// gRPC code numbers to google.rpc.Code names: the client keeps the number; the name is what Google's body said.
+const STATUS = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"];
 const googleError = (e) => ({
   code: e.code ?? null,
-  status: e.status !== undefined && typeof e.status === "string" ? e.status : null,
-  httpStatus: e.statusDetails === undefined ? (e.httpStatusCode ?? null) : (e.httpStatusCode ?? null),
-  message: e.details && typeof e.details === "string" ? e.details : e.message,
+  status: STATUS[e.code] ?? null,
+  httpStatus: e.httpStatusCode ?? null,
+  message: typeof e.details === "string" && e.details.length > 0 ? e.details : e.message,
   reason: e.reason ?? null,
   domain: e.domain ?? null,
   errorInfoMetadata: e.errorInfoMetadata ?? null,
