@@ -11,23 +11,23 @@ namespace Runbook.Cli.Composition;
 
 /// <summary>
 /// The providers this binary knows, registered at compile time (no reflection, so the native binary stays
-/// trim-safe). Each declares the service actions it supports and how it words them in a plan.
+/// trim-safe), one line each. Each brings its own descriptor: the service actions it supports, its own actions,
+/// and how it words them in a plan.
 /// </summary>
 internal static class ProviderRegistry
 {
-    public static ImmutableArray<ProviderDescriptor> All { get; } =
+    public static ImmutableArray<IPlatformProvider> Platforms { get; } =
     [
-        ComposeProvider.Describe,
-        KubernetesProvider.Describe,
-        AwsProvider.Describe,
-        AzureProvider.Describe,
-        GcpProvider.Describe,
+        new ComposeProvider(),
+        new KubernetesProvider(),
+        new AwsProvider(),
+        new AzureProvider(),
+        new GcpProvider(),
     ];
 
-    public static ActionCatalog Catalog { get; } = ActionCatalog.Create(All);
+    public static ImmutableArray<ProviderDescriptor> All { get; } = [.. Platforms.Select(p => p.Descriptor)];
 
-    /// <summary>The providers that execute here; the others plan and validate only, for now.</summary>
-    public static ImmutableArray<IPlatformProvider> Platforms { get; } = [new ComposeProvider(), new KubernetesProvider(), new AwsProvider(), new AzureProvider()];
+    public static ActionCatalog Catalog { get; } = ActionCatalog.Create(All);
 
     public static IPlatformProvider? Platform(string name) => Platforms.FirstOrDefault(p => p.Descriptor.Name == name);
 }
