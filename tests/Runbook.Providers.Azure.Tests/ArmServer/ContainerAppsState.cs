@@ -84,9 +84,17 @@ internal sealed class ContainerAppsState(string subscription, TimeProvider time,
                 },
             };
             var first = NewRevision(state, created);
-            first.Status = RevisionStatus.Provisioned;
-            first.ReadyAt = created.AddSeconds(30);
-            first.SettledAt = first.ReadyAt;
+            if (first.Bad)
+            {
+                // A bad image never became healthy: it is still provisioning now, and fails as a deployed one would.
+                Provision(first, Now);
+            }
+            else
+            {
+                first.Status = RevisionStatus.Provisioned;
+                first.ReadyAt = created.AddSeconds(30);
+                first.SettledAt = first.ReadyAt;
+            }
             _apps[Key(resourceGroup, app)] = state;
         }
     }
