@@ -112,6 +112,22 @@ public sealed class RevisionControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public void An_app_seeded_with_a_bad_image_is_provisioning_its_revision_and_then_has_it_failed()
+    {
+        _server.MarkImageBad("registry.test/web:bad");
+        _server.SeedApp("rg", "web", "registry.test/web:bad");
+        var revision = _server.App("rg", "web").LatestRevision;
+
+        var seeded = _server.App("rg", "web");
+        _clock.Advance(Provisioning * 2);
+        var failed = _server.App("rg", "web");
+
+        Assert.Equal(("Provisioning", null), (seeded.Revision(revision).ProvisioningState, seeded.LatestReadyRevision));
+        Assert.Equal(("Failed", "Unhealthy", 0), (failed.Revision(revision).ProvisioningState, failed.Revision(revision).HealthState, failed.Revision(revision).Replicas));
+        Assert.Empty(failed.Traffic);
+    }
+
+    [Fact]
     public async Task Wait_for_stable_gives_up_with_the_apps_state_when_nothing_settles()
     {
         _server.SeedApp("rg", "web", "registry.test/web:1");
