@@ -142,7 +142,8 @@ internal static class AzureCredentials
 
     private static CredentialSource ManagedIdentity(Func<string, string?> environment, string? clientId, HttpMessageHandler? handler, TimeProvider time)
     {
-        var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        // The identity endpoints are link-local or loopback: never through a proxy (HTTPS_PROXY would route them away).
+        var http = handler is null ? new HttpClient(new SocketsHttpHandler { UseProxy = false }) : new HttpClient(handler, disposeHandler: false);
         var (credential, description) = ManagedIdentityToken.Create(environment, clientId, http, time);
         return new CredentialSource("ManagedIdentityCredential", description, () => credential);
     }

@@ -130,11 +130,22 @@ internal sealed class CredentialChain(IReadOnlyList<CredentialSource> sources, s
     /// </summary>
     internal static string Reason(Exception ex)
     {
-        var message = ex.Message;
+        // Azure.Identity wraps MSAL's exception, whose message is Entra ID's error_description (AADSTS…): prefer that one.
+        var chain = Chain(ex).ToList();
+        var message = chain.FirstOrDefault(e => e.Message.Contains("AADSTS", StringComparison.Ordinal))?.Message
+            ?? chain.LastOrDefault(e => e.Message.Trim().Length > 0 && !e.Message.TrimEnd().EndsWith("authentication failed:", StringComparison.Ordinal))?.Message
+            ?? ex.Message;
         var prefix = message.IndexOf(" authentication failed: ", StringComparison.Ordinal);
         if (prefix > 0 && prefix < 60)
         {
             message = message[(prefix + " authentication failed: ".Length)..];
+        }
+
+        // MSAL puts its own advice before Entra ID's words ("… Original exception: AADSTS700027: …"): start at the code.
+        var code = message.IndexOf("AADSTS", StringComparison.Ordinal);
+        if (code > 0)
+        {
+            message = message[code..];
         }
 
         var link = message.IndexOf("See the troubleshooting guide", StringComparison.Ordinal);

@@ -21,6 +21,9 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
     /// <summary>How long the first IMDS request may take before the metadata service counts as absent (DefaultAzureCredential's probe is as short).</summary>
     public static readonly TimeSpan ImdsProbeTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a configured metadata address may take to answer the first request.</summary>
+    public static readonly TimeSpan ConfiguredImdsTimeout = TimeSpan.FromSeconds(15);
+
     private static readonly TimeSpan RefreshBefore = TimeSpan.FromMinutes(5);
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
@@ -113,11 +116,13 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
             request.Headers.TryAddWithoutValidation("Metadata", "true");
         }
 
-        // The first IMDS request is a probe: no answer within a second means no metadata service (a laptop, CI).
+        // The first request to the link-local IMDS address is a probe: no answer within a second means no metadata
+        // service (a laptop, CI). An address the operator configured (AZURE_POD_IDENTITY_AUTHORITY_HOST) is given the
+        // time any endpoint gets; refused connections still count as absent.
         using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (!AppService && !_imdsAnswered)
         {
-            probe.CancelAfter(ImdsProbeTimeout);
+            probe.CancelAfter(Endpoint.Host == DefaultImds.Host ? ImdsProbeTimeout : ConfiguredImdsTimeout);
         }
 
         HttpResponseMessage response;
@@ -137,7 +142,7 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
 
         using (response)
         {
-            _imdsAnswered = true;
+            var probing = !AppService && !_imdsAnswered;
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -146,6 +151,14 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
                 if (!AppService && response.StatusCode == HttpStatusCode.BadRequest)
                 {
                     throw new CredentialNotThereException($"the instance metadata service has no identity for this host: {said}");
+                }
+
+                // Something else at the link-local address (a firewall, a proxy, Docker Desktop) answered the probe
+                // without IMDS's JSON: there is no metadata service, as DefaultAzureCredential decides too.
+                if (probing && !IsJson(body))
+                {
+                    throw new CredentialNotThereException(
+                        $"no instance metadata service at {Endpoint.GetLeftPart(UriPartial.Authority)} (something answered {(int)response.StatusCode} {said})");
                 }
 
                 throw new ProviderException(ProviderErrorKind.Forbidden, $"{Endpoint} answered {(int)response.StatusCode}: {said}");
@@ -166,6 +179,7 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
                 throw new ProviderException(ProviderErrorKind.Failed, $"{Endpoint} answered with no access_token");
             }
 
+            _imdsAnswered = true;
             return new AccessToken(parsed.AccessToken, Expiry(parsed));
         }
     }
@@ -220,7 +234,22 @@ internal sealed class ManagedIdentityToken : TokenCredential, IDisposable
         return body.Length > 300 ? body[..300] + "…" : body;
     }
 
-    private static string Short(Exception ex) => ex is OperationCanceledException ? $"no answer within {ImdsProbeTimeout.TotalSeconds:0}s" : ex.Message;
+    private static bool IsJson(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private string Short(Exception ex) => ex is OperationCanceledException
+        ? $"no answer within {(Endpoint.Host == DefaultImds.Host ? ImdsProbeTimeout : ConfiguredImdsTimeout).TotalSeconds:0}s"
+        : ex.Message;
 
     private static string? Env(Func<string, string?> environment, string name) => environment(name) is { Length: > 0 } value ? value : null;
 
