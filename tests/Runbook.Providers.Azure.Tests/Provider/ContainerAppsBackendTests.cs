@@ -420,4 +420,21 @@ public sealed class ContainerAppsBackendTests(ArmServerFixture fixture) : IClass
 
         Assert.Contains(_server.Requests, r => r.Contains("/logstream?tailLines=300&follow=false", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task History_follows_nextLink_across_every_page()
+    {
+        _server.SeedApp(_group, "web", "registry.example/web:1");
+        var backend = Backend();
+        foreach (var version in Enumerable.Range(2, 4))
+        {
+            await backend.DeployAsync("web", $"registry.example/web:{version}", CancellationToken.None);
+        }
+
+        var history = await backend.HistoryAsync("web", 10, CancellationToken.None);
+
+        Assert.Equal(_server.App(_group, "web").Revisions.Select(r => r.Name).Reverse(), history.Select(r => r.Id));
+        Assert.Equal(5, history.Length);
+        Assert.True(history[0].Current);
+    }
 }
