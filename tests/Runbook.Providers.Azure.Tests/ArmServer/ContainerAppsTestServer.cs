@@ -223,6 +223,11 @@ public sealed class ContainerAppsTestServer : IAsyncDisposable
 
         context.Response.Headers["x-ms-request-id"] = Guid.NewGuid().ToString();
         context.Response.Headers["x-ms-correlation-request-id"] = request.Headers["x-ms-correlation-request-id"].FirstOrDefault() ?? Guid.NewGuid().ToString();
+        if (request.Headers["x-ms-client-request-id"].FirstOrDefault() is { } clientRequestId
+            && string.Equals(request.Headers["x-ms-return-client-request-id"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Headers["x-ms-client-request-id"] = clientRequestId; // echoed when asked, as ARM does
+        }
         try
         {
             if (LogStreamRoute.Parse(segments) is { } logStream)

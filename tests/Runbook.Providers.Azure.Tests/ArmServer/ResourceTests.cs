@@ -28,6 +28,30 @@ public sealed class ResourceTests(ArmServerFixture fixture) : IClassFixture<ArmS
     }
 
     [Fact]
+    public async Task A_client_request_id_is_echoed_only_when_the_client_asks_for_it()
+    {
+        var rg = Seeded();
+        using var client = new HttpClient(Server.CreateTrustingHandler()) { BaseAddress = Server.Endpoint };
+
+        async Task<string?> EchoAsync(bool ask)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, _http.AppPath(rg, "web") + "?api-version=2026-01-01");
+            request.Headers.Authorization = new("Bearer", Server.Token);
+            request.Headers.Add("x-ms-client-request-id", "7f1c9a52-0000-4000-8000-000000000001");
+            if (ask)
+            {
+                request.Headers.Add("x-ms-return-client-request-id", "true");
+            }
+
+            using var response = await client.SendAsync(request);
+            return response.Headers.TryGetValues("x-ms-client-request-id", out var values) ? values.Single() : null;
+        }
+
+        Assert.Equal("7f1c9a52-0000-4000-8000-000000000001", await EchoAsync(ask: true));
+        Assert.Null(await EchoAsync(ask: false));
+    }
+
+    [Fact]
     public async Task Apps_are_listed_by_resource_group_and_by_subscription()
     {
         var rg = Seeded();
