@@ -23,7 +23,7 @@ public sealed class AzureProvider : IPlatformProvider
             ["service.restart"] = "POST containerApps/{service}/revisions/(serving traffic)/restart",
             ["service.deploy"] = "PATCH containerApps/{service} template.containers image={image} (a new revision)",
             ["service.rollback"] = "multiple mode: POST containerApps/{service}/revisions/{to}/activate + PATCH ingress.traffic {to}=100%; single mode: PATCH containerApps/{service} with {to}'s template",
-            ["service.wait"] = "follow Azure-AsyncOperation, then GET containerApps/{service} + revisions until the revision is provisioned, running and healthy (timeout {timeout})",
+            ["service.wait"] = "GET containerApps/{service} + revisions until its revision is provisioned, running and healthy (timeout {timeout}); writes have followed their Azure-AsyncOperation",
         }));
 
     private readonly Func<string, string?> _environment;

@@ -243,6 +243,19 @@ public sealed class CredentialTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_authority_nobody_answers_at_is_a_retryable_failure_naming_the_credential()
+    {
+        _world.ServicePrincipal("app-1", "s3cret");
+        _world.Environment["AZURE_AUTHORITY_HOST"] = "https://127.0.0.1:9/";
+        using var credential = _world.Credential();
+
+        var error = await Assert.ThrowsAsync<ProviderException>(() => IdentityWorld.TokenAsync(credential, _world.Target(IdentityWorld.Settings())));
+
+        Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
+        Assert.StartsWith("cannot get an Azure token from the environment's service principal (AZURE_CLIENT_ID=app-1, client secret, authority https://127.0.0.1:9/)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_credential_at_all_is_one_message_listing_what_was_tried_in_order_and_how_to_fix_it()
     {
         // Nothing configured; the metadata service is a port nobody listens on (as on a laptop: no answer).

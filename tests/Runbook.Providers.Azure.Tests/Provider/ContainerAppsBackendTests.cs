@@ -368,4 +368,73 @@ public sealed class ContainerAppsBackendTests(ArmServerFixture fixture) : IClass
 
         Assert.Contains("https://management.core.windows.net//.default", token.Scopes);
     }
+
+    [Fact]
+    public async Task Logs_merge_the_replicas_lines_oldest_first_and_keep_the_last_tail()
+    {
+        _server.SeedApp(_group, "web", "registry.example/web:1", minReplicas: 2, maxReplicas: 2);
+        var revision = _server.App(_group, "web").LatestRevision;
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        _server.WriteLog(_group, "web", revision, "first", start, replica: 0);
+        _server.WriteLog(_group, "web", revision, "second", start.AddSeconds(1), replica: 1);
+        _server.WriteLog(_group, "web", revision, "third", start.AddSeconds(2), replica: 0);
+        _server.WriteLog(_group, "web", revision, "fourth", start.AddSeconds(3), replica: 1);
+
+        var logs = Assert.IsType<Succeeded>(await Run("service.logs", ("service", "web"), ("tail", 3L)));
+
+        var lines = Assert.IsType<List<object?>>(logs.Outputs["lines"]).Cast<string>().ToList();
+        Assert.Equal(["second", "third", "fourth"], lines.Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..]));
+        Assert.Equal(2, lines.Select(l => l[..l.IndexOf(']', StringComparison.Ordinal)]).Distinct().Count());
+        Assert.Contains(_server.Requests, r => r.StartsWith("POST", StringComparison.Ordinal) && r.Contains("/containerApps/web/getAuthtoken", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Logs_since_drop_older_lines()
+    {
+        _server.SeedApp(_group, "web", "registry.example/web:1");
+        var revision = _server.App(_group, "web").LatestRevision;
+        _server.WriteLog(_group, "web", revision, "an hour ago", DateTimeOffset.UtcNow.AddHours(-1));
+        _server.WriteLog(_group, "web", revision, "a minute ago", DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        var logs = Assert.IsType<Succeeded>(await Run("service.logs", ("service", "web"), ("since", "10m")));
+
+        Assert.EndsWith("a minute ago", Assert.Single(Assert.IsType<List<object?>>(logs.Outputs["lines"])) as string, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logs_of_a_previous_instance_are_refused_with_where_to_find_them()
+    {
+        _server.SeedApp(_group, "web", "registry.example/web:1");
+
+        var failed = Assert.IsType<Failed>(await Run("service.logs", ("service", "web"), ("previous", true)));
+
+        Assert.Contains("ContainerAppConsoleLogs", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tail_beyond_the_streams_limit_asks_for_300_lines()
+    {
+        _server.SeedApp(_group, "web", "registry.example/web:1");
+
+        Assert.IsType<Succeeded>(await Run("service.logs", ("service", "web"), ("tail", 5000L)));
+
+        Assert.Contains(_server.Requests, r => r.Contains("/logstream?tailLines=300&follow=false", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task History_follows_nextLink_across_every_page()
+    {
+        _server.SeedApp(_group, "web", "registry.example/web:1");
+        var backend = Backend();
+        foreach (var version in Enumerable.Range(2, 4))
+        {
+            await backend.DeployAsync("web", $"registry.example/web:{version}", CancellationToken.None);
+        }
+
+        var history = await backend.HistoryAsync("web", 10, CancellationToken.None);
+
+        Assert.Equal(_server.App(_group, "web").Revisions.Select(r => r.Name).Reverse(), history.Select(r => r.Id));
+        Assert.Equal(5, history.Length);
+        Assert.True(history[0].Current);
+    }
 }
