@@ -52,8 +52,8 @@ public sealed class GcpProvider : IPlatformProvider
 
     public IReadOnlyList<(string Key, string Meaning, string? Default)> Settings { get; } =
     [
-        ("project", "the Google Cloud project of the services (like --project)", "the credentials' project, else $GOOGLE_CLOUD_PROJECT"),
-        ("region", "the Cloud Run region of the services (like --region)", "$CLOUDSDK_RUN_REGION"),
+        ("project", "the Google Cloud project of the services (like --project)", "$GOOGLE_CLOUD_PROJECT, else the credentials' project, else gcloud's core/project"),
+        ("region", "the Cloud Run region of the services (like --region)", "$CLOUDSDK_RUN_REGION, else gcloud's run/region"),
         ("endpoint", "another Cloud Run Admin API endpoint (a regional one, or a test server)", "https://run.googleapis.com"),
         ("logging_endpoint", "another Cloud Logging API endpoint", "https://logging.googleapis.com"),
         ("container", "the container whose image service.deploy sets and service.describe reports", "the first container of the template"),
