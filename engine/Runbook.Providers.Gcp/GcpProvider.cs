@@ -72,6 +72,11 @@ public sealed class GcpProvider : IPlatformProvider
         var target = CloudRunTarget.Resolve(settings, _environment, identity.Project);
         var http = _handler is null ? new HttpClient() : new HttpClient(_handler, disposeHandler: false);
         http.Timeout = Timeout.InfiniteTimeSpan; // each attempt has its own timeout (the 'timeout' setting)
+        if (identity.QuotaProject is { } quotaProject)
+        {
+            http.DefaultRequestHeaders.Add("x-goog-user-project", quotaProject); // as Google's clients send it (docs/providers.md)
+        }
+
         var client = new GoogleRestClient(http, identity.Tokens, Time, retry);
         return new CloudRunServiceBackend(client, target, settings.Get("container"), pollInterval, Time);
     }

@@ -6,12 +6,12 @@ namespace Runbook.Providers.Gcp.Credentials;
 /// The metadata server of Compute Engine, Cloud Run, GKE (workload identity) and Cloud Functions: the attached service
 /// account's token and the project. Its host is GCE_METADATA_HOST (host[:port]) else metadata.google.internal, as
 /// Google's libraries honour it; whether one is there is asked of GCE_METADATA_IP, else GCE_METADATA_HOST, else
-/// 169.254.169.254, with a short timeout, unless NO_GCE_CHECK=true.
+/// 169.254.169.254, within GCE_METADATA_TIMEOUT seconds (3 by default, as google-auth), unless NO_GCE_CHECK=true.
 /// </summary>
 internal sealed class MetadataServer(Uri root, TokenClient client)
 {
     private const string Fix = "check the service account attached to this instance, service or node pool (and, on GKE, the workload identity binding)";
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(800);
+    private static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(3);
 
     public Uri Root => root;
 
@@ -30,7 +30,9 @@ internal sealed class MetadataServer(Uri root, TokenClient client)
 
         var probe = HostUri(Env(environment, "GCE_METADATA_IP") ?? Env(environment, "GCE_METADATA_HOST") ?? "169.254.169.254");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ProbeTimeout);
+        timeout.CancelAfter(double.TryParse(Env(environment, "GCE_METADATA_TIMEOUT"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(Math.Min(seconds, 60))
+            : DefaultProbeTimeout);
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, probe);

@@ -82,6 +82,24 @@ public sealed class CredentialErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task An_executable_sourced_workload_identity_configuration_is_refused_before_running_anything()
+    {
+        var marker = Path.Combine(_scope.Home, "ran");
+        _scope.Set("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "1").Set("GOOGLE_APPLICATION_CREDENTIALS", _scope.File("exe.json", new JsonObject
+        {
+            ["type"] = "external_account",
+            ["audience"] = "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x",
+            ["subject_token_type"] = "urn:ietf:params:oauth:token-type:id_token",
+            ["credential_source"] = new JsonObject { ["executable"] = new JsonObject { ["command"] = $"/usr/bin/touch {marker}", ["timeout_millis"] = 5000 } },
+        }.ToJsonString()));
+
+        var error = await ResolveFailsAsync();
+
+        Assert.Contains("executable sources are not supported", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
     public async Task A_key_whose_private_key_is_not_PEM_is_refused_before_any_request()
     {
         _scope.Set("GOOGLE_APPLICATION_CREDENTIALS", _scope.File("key.json", new JsonObject

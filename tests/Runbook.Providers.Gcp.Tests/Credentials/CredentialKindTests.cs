@@ -188,6 +188,19 @@ public sealed class CredentialKindTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_metadata_server_slower_than_GCE_METADATA_TIMEOUT_is_not_waited_for()
+    {
+        await using var slow = await PlainHttp.StartAsync(TimeSpan.FromSeconds(5), slowMetadata: true);
+        _scope.Set("NO_GCE_CHECK", null).Set("GCE_METADATA_IP", slow.Authority).Set("GCE_METADATA_TIMEOUT", "0.3");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ProviderException>(ResolveAsync);
+
+        Assert.StartsWith("no Google credentials", error.Message, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(4), $"waited {started.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_file_sourced_workload_identity_configuration_exchanges_the_subject_token_at_STS_and_impersonates_the_service_account()
     {
         var audience = _google.WorkloadIdentityPool("eyJ-ci-oidc-token", "principal://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/pool/subject/repo:acme/app");
