@@ -10,7 +10,10 @@ public sealed class QuotaProjectHeaderTests
     private static ProviderSettings Settings(CloudRunTestServer server) => new("gcp",
         ImmutableDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
         {
-            ["project"] = server.Project, ["region"] = server.Region, ["endpoint"] = server.Endpoint.ToString(), ["logging_endpoint"] = server.Endpoint.ToString(),
+            ["project"] = server.Project,
+            ["region"] = server.Region,
+            ["endpoint"] = server.Endpoint.ToString(),
+            ["logging_endpoint"] = server.Endpoint.ToString(),
         }),
         ImmutableDictionary<string, string>.Empty, Path.GetTempPath());
 

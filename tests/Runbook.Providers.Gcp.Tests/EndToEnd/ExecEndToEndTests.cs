@@ -269,8 +269,11 @@ internal sealed class World : IAsyncDisposable
         var settings = new ProviderSettings("gcp",
             ImmutableDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
             {
-                ["project"] = Server.Project, ["region"] = Server.Region, ["endpoint"] = Server.Endpoint.ToString(),
-                ["logging_endpoint"] = Server.Endpoint.ToString(), ["poll_interval"] = "100ms",
+                ["project"] = Server.Project,
+                ["region"] = Server.Region,
+                ["endpoint"] = Server.Endpoint.ToString(),
+                ["logging_endpoint"] = Server.Endpoint.ToString(),
+                ["poll_interval"] = "100ms",
             }),
             ImmutableDictionary<string, string>.Empty, Path.GetTempPath());
         var provider = new GcpProvider(_ => null, identity: new GoogleIdentity(new FixedToken(Server.Token), Server.Project));
