@@ -52,7 +52,7 @@ public sealed class GcpProvider : IPlatformProvider
 
     public IReadOnlyList<(string Key, string Meaning, string? Default)> Settings { get; } =
     [
-        ("project", "the Google Cloud project of the services (like --project)", "$GOOGLE_CLOUD_PROJECT, else the credentials' project, else gcloud's"),
+        ("project", "the Google Cloud project of the services (like --project)", "$GOOGLE_CLOUD_PROJECT, else the credentials' project, else gcloud's core/project"),
         ("region", "the Cloud Run region of the services (like --region)", "$CLOUDSDK_RUN_REGION, else gcloud's run/region"),
         ("endpoint", "another Cloud Run Admin API endpoint (a regional one, or a test server)", "https://run.googleapis.com"),
         ("logging_endpoint", "another Cloud Logging API endpoint", "https://logging.googleapis.com"),

@@ -582,7 +582,7 @@ internal sealed class CloudRunBackend
 
     /// <summary>
     /// The spec as stored: proto3 defaults dropped (a client that writes minInstanceCount: 0 and one that leaves it out
-    /// mean the same), enum numbers as names, traffic LATEST 100 when none is given, ingress and launch stage defaulted.
+    /// mean the same), a target's type inferred when left out, traffic LATEST 100 when none is given, ingress and launch stage defaulted.
     /// Stored this way so that a client echoing back what it read changes nothing.
     /// </summary>
     private static JsonObject NormalizeSpec(JsonObject spec)
@@ -590,18 +590,10 @@ internal sealed class CloudRunBackend
         var normal = (JsonObject?)DropDefaults(spec) ?? new JsonObject();
         if (normal["traffic"] is JsonArray traffic)
         {
+            // (enum numbers were read as names on the way in)
             foreach (var target in traffic.OfType<JsonObject>())
             {
-                if (target["type"] is JsonValue type && type.GetValueKind() == JsonValueKind.Number)
-                {
-                    target["type"] = type.GetValue<int>() switch { 1 => Latest, 2 => ByRevision, _ => null };
-                    if (target["type"] is null)
-                    {
-                        target.Remove("type");
-                    }
-                }
-
-                if (target["type"] is null)
+                if (target["type"] is null || target["type"]!.GetValue<string>() == "TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED")
                 {
                     target["type"] = target["revision"] is null ? Latest : ByRevision;
                 }

@@ -556,4 +556,27 @@ public sealed class ServiceApiTests(CloudRunServerFixture fixture) : IClassFixtu
         Assert.Contains($"Revision '{failed}' is not ready", done["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(100, Server.Service(name).PercentServedBy(old));
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED")]
+    public async Task A_traffic_target_without_a_type_that_names_a_revision_is_a_revision_target(string? type)
+    {
+        var name = CloudRunServerFixture.NewService("untyped");
+        Server.SeedService(name, "app:1");
+        var first = Server.Service(name).LatestReadyRevision!;
+        using var http = new CloudRunHttp(Server);
+        await http.WaitAsync(await http.UpdateAsync(name, s => s["template"]!["containers"]![0]!["image"] = "app:2"));
+        var target = new JsonObject { ["revision"] = first, ["percent"] = 100 };
+        if (type is not null)
+        {
+            target["type"] = type;
+        }
+
+        await http.WaitAsync(await http.UpdateAsync(name, s => s["traffic"] = new JsonArray(target)));
+
+        var held = Server.Service(name);
+        Assert.Equal(100, held.PercentServedBy(first));
+        Assert.Equal("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", Assert.Single(held.Traffic).Type);
+    }
 }

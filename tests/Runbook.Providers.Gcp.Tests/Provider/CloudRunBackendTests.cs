@@ -214,6 +214,39 @@ public sealed class CloudRunBackendTests(CloudRunServerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Rollback_to_a_revision_that_failed_is_refused_naming_the_ready_ones()
+    {
+        _server.SeedService(_service, Image1);
+        var first = _server.Service(_service).ServingRevision!;
+        _server.MarkImageBad(Image2 + "-broken");
+        Assert.IsType<Succeeded>(await Run("service.deploy", ("service", _service), ("image", Image2 + "-broken")));
+        Assert.IsType<Failed>(await Run("service.wait", ("service", _service), ("timeout", "30s")));
+        var broken = _server.Service(_service).LatestCreatedRevision!;
+        var mutating = _server.MutatingRequests;
+
+        var failed = Assert.IsType<Failed>(await Run("service.rollback", ("service", _service), ("to", broken)));
+
+        Assert.Contains($"revision '{broken}' of service '{_service}' is not ready", failed.Error, StringComparison.Ordinal);
+        Assert.Contains($"ready revisions: {first}", failed.Error, StringComparison.Ordinal);
+        Assert.Equal(mutating, _server.MutatingRequests);
+    }
+
+    [Fact]
+    public async Task Rollback_takes_a_revision_s_full_resource_name_too()
+    {
+        _server.SeedService(_service, Image1);
+        var first = _server.Service(_service).ServingRevision!;
+        Assert.IsType<Succeeded>(await Run("service.deploy", ("service", _service), ("image", Image2)));
+        await WaitAsync();
+
+        Assert.IsType<Succeeded>(await Run("service.rollback", ("service", _service),
+            ("to", $"projects/{_server.Project}/locations/{_server.Region}/services/{_service}/revisions/{first}")));
+        await WaitAsync();
+
+        Assert.Equal(100, _server.Service(_service).PercentServedBy(first));
+    }
+
+    [Fact]
     public async Task A_bad_image_ends_the_wait_at_once_with_the_revision_s_reason()
     {
         _server.SeedService(_service, Image1);
