@@ -26,6 +26,11 @@ internal sealed class TokenClient(HttpClient http, TimeProvider time)
             return new AccessToken(response.AccessToken, Expiry(response.ExpiresIn));
         }
 
+        if (status is >= 200 and < 300)
+        {
+            throw new ProviderException(ProviderErrorKind.Failed, $"{endpoint} answered {credential} without an access_token: {Excerpt(body)}; {fix}");
+        }
+
         var said = response is { Error.Length: > 0 }
             ? response.ErrorDescription is { Length: > 0 } description ? $"{response.Error}: {description}" : response.Error
             : GoogleWords(body) ?? Excerpt(body);

@@ -105,6 +105,36 @@ public sealed class CredentialKindTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_token_endpoint_that_answers_503_is_unavailable_with_Googles_words_and_the_next_call_gets_a_token()
+    {
+        _scope.Set("GOOGLE_APPLICATION_CREDENTIALS", _scope.File("key.json", _google.ServiceAccountKeyFile("ci@p.iam.gserviceaccount.com", "p")));
+        _google.UnavailableNext = 1;
+        var identity = await ResolveAsync();
+
+        var error = await Assert.ThrowsAsync<ProviderException>(async () => await identity.Tokens.GetTokenAsync(CancellationToken.None));
+        var token = await identity.Tokens.GetTokenAsync(CancellationToken.None);
+
+        Assert.Equal(ProviderErrorKind.Unavailable, error.Kind);
+        Assert.Contains("(503): UNAVAILABLE: The service is currently unavailable.", error.Message, StringComparison.Ordinal);
+        Assert.Equal("ci@p.iam.gserviceaccount.com", _google.PrincipalOf(token));
+    }
+
+    [Fact]
+    public async Task A_token_endpoint_that_answers_200_without_a_token_says_so_instead_of_calling_it_a_refusal()
+    {
+        await using var notGoogle = await PlainHttp.StartAsync();
+        var key = JsonNode.Parse(_google.ServiceAccountKeyFile("ci@p.iam.gserviceaccount.com", "p"))!;
+        key["token_uri"] = $"http://{notGoogle.Authority}/token";
+        _scope.Set("GOOGLE_APPLICATION_CREDENTIALS", _scope.File("key.json", key.ToJsonString()));
+
+        var error = await FailureAsync();
+
+        Assert.Equal(ProviderErrorKind.Failed, error.Kind);
+        Assert.Contains($"http://{notGoogle.Authority}/token answered", error.Message, StringComparison.Ordinal);
+        Assert.Contains("without an access_token: ok", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_gcloud_application_default_file_is_used_when_GOOGLE_APPLICATION_CREDENTIALS_is_not_set()
     {
         var path = _scope.File(".config/gcloud/application_default_credentials.json", _google.AuthorizedUserFile("bob@example.com", "bobs-project"));

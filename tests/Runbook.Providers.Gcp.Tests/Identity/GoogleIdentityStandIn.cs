@@ -71,6 +71,9 @@ public sealed class GoogleIdentityStandIn : IAsyncDisposable
     /// <summary>What GET /subject-token answers and the header it requires (name, value), when set.</summary>
     public (string Body, string HeaderName, string HeaderValue)? SubjectTokenUrl { get; set; }
 
+    /// <summary>How many of the next token requests (/token, /v1/token) answer 503 UNAVAILABLE in Google's error shape.</summary>
+    public int UnavailableNext { get; set; }
+
     /// <summary>Called with each token issued and its principal.</summary>
     public Action<string, string>? Issued { get; set; }
 
@@ -214,6 +217,14 @@ public sealed class GoogleIdentityStandIn : IAsyncDisposable
         {
             Record($"{context.Request.Method} {path} unknown");
             context.Response.StatusCode = 404;
+            return;
+        }
+
+        if (UnavailableNext > 0)
+        {
+            UnavailableNext--;
+            Record($"POST {path} unavailable");
+            await WriteAsync(context, (503, new JsonObject { ["error"] = new JsonObject { ["code"] = 503, ["message"] = "The service is currently unavailable.", ["status"] = "UNAVAILABLE" } }));
             return;
         }
 
