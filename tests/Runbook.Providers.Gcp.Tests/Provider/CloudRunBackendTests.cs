@@ -460,15 +460,40 @@ public sealed class CloudRunBackendTests(CloudRunServerFixture fixture) : IClass
     [Fact]
     public async Task Cancelling_stops_a_call_that_is_being_retried()
     {
-        await using var busy = await CloudRunTestServer.StartAsync();
-        busy.SeedService(_service, Image1);
-        busy.UnavailableNext(1000);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var backend = GcpTarget.Backend(busy);
+        // Deterministic: the first attempt gets a 503, and the run is cancelled while the retry is in flight (with full
+        // jitter a wall-clock cancel could land after the retries were used up, and the test would see their error).
+        using var cancel = new CancellationTokenSource();
+        var handler = new CancelOnRetry(cancel);
+        var backend = GcpTarget.Backend(fixture.Server, handler: handler);
         var clock = Stopwatch.StartNew();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backend.DescribeAsync(_service, cancel.Token));
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.Equal(2, handler.Attempts);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    /// <summary>Answers the first request 503 UNAVAILABLE in Google's words; cancels the run when the retry arrives and holds it until then.</summary>
+    private sealed class CancelOnRetry(CancellationTokenSource cancel) : HttpMessageHandler
+    {
+        private int _attempts;
+
+        public int Attempts => _attempts;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _attempts) == 1)
+            {
+                return new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    Content = new StringContent("""{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}""",
+                        System.Text.Encoding.UTF8, "application/json"),
+                };
+            }
+
+            await cancel.CancelAsync();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable: the delay ends only by cancellation");
+        }
     }
 }
