@@ -275,7 +275,7 @@ public sealed partial class Executor
         }
 
         var rollback = await CompensateAsync($"step '{failed.Id}' failed: {error}", cancellationToken).ConfigureAwait(false);
-        return rollback with { Summary = $"step '{failed.Id}' failed: {error}. {rollback.Summary}" };
+        return rollback with { Summary = $"step '{failed.Id}' failed: {error?.TrimEnd('.')}. {rollback.Summary}" };
     }
 
     private bool IsReady(Step step) => _graph.PredecessorsOf(step.Id).All(p => State.Step(p).IsDone);

@@ -86,6 +86,20 @@ public sealed class ActionFailureTests
     }
 
     [Fact]
+    public async Task A_failure_message_that_ends_its_own_sentence_is_not_followed_by_a_second_full_stop_in_the_summary()
+    {
+        var request = Recorder();
+        var probe = new FakeAction("http.check", _ => StepOutcome.Failure("no credential: run 'az login'.", retryable: false));
+        await using var harness = new ExecutorHarness(request, probe);
+
+        var result = await harness.RunAsync(ChangeThen("http.check", "{ url: \"http://127.0.0.1:9/\" }"));
+
+        Assert.Equal(RunStatus.RolledBack, result.Status);
+        Assert.StartsWith("step 'probe' failed: no credential: run 'az login'. ", result.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_action_that_throws_under_on_failure_continue_lets_the_run_go_on()
     {
         var request = Recorder();
