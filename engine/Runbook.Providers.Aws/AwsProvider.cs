@@ -63,7 +63,7 @@ public sealed class AwsProvider : IPlatformProvider
 
     public IReadOnlyList<IStepAction> CreateActions(ProviderSettings settings)
     {
-        var backend = new LazyEcsBackend(() => Build(settings));
+        var backend = new LazyServiceBackend<EcsServiceBackend>(() => Build(settings));
         return [.. ServiceStepActions.Over(backend, settings), new DescribeTasksAction(backend, settings)];
     }
 

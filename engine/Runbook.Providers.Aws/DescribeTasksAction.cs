@@ -9,7 +9,7 @@ namespace Runbook.Providers.Aws;
 /// task's status, stop code and stopped reason, and each container's exit code and reason. Stopped tasks are
 /// included by default (ECS keeps them for about an hour), newest first.
 /// </summary>
-internal sealed class DescribeTasksAction(LazyEcsBackend backend, ProviderSettings settings) : IStepAction
+internal sealed class DescribeTasksAction(LazyServiceBackend<EcsServiceBackend> backend, ProviderSettings settings) : IStepAction
 {
     public string Name => "aws.ecs.describe_tasks";
 
@@ -19,7 +19,7 @@ internal sealed class DescribeTasksAction(LazyEcsBackend backend, ProviderSettin
         try
         {
             var includeStopped = invocation.GetString("stopped") is not ("false" or "False");
-            var tasks = (await backend.Backend.TasksAsync(service, includeStopped, cancellationToken).ConfigureAwait(false))
+            var tasks = (await (await backend.BackendAsync(cancellationToken).ConfigureAwait(false)).TasksAsync(service, includeStopped, cancellationToken).ConfigureAwait(false))
                 .OrderByDescending(t => t.StoppedAt ?? t.StartedAt ?? 0).ToList();
             foreach (var task in tasks)
             {

@@ -62,7 +62,7 @@ public sealed class AzureProvider : IPlatformProvider
     ];
 
     public IReadOnlyList<IStepAction> CreateActions(ProviderSettings settings) =>
-        ServiceStepActions.Over(new LazyContainerAppsBackend(() => Build(settings)), settings);
+        ServiceStepActions.Over(new LazyServiceBackend<ContainerAppsBackend>(() => Build(settings)), settings);
 
     internal ContainerAppsBackend Build(ProviderSettings settings)
     {

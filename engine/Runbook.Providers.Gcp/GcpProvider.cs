@@ -62,7 +62,7 @@ public sealed class GcpProvider : IPlatformProvider
     ];
 
     public IReadOnlyList<IStepAction> CreateActions(ProviderSettings settings) =>
-        ServiceStepActions.Over(new LazyCloudRunBackend(cancellationToken => BuildAsync(settings, cancellationToken)), settings);
+        ServiceStepActions.Over(new LazyServiceBackend<CloudRunServiceBackend>(cancellationToken => BuildAsync(settings, cancellationToken)), settings);
 
     internal async Task<CloudRunServiceBackend> BuildAsync(ProviderSettings settings, CancellationToken cancellationToken)
     {

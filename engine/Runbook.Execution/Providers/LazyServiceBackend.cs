@@ -1,20 +1,26 @@
 using System.Collections.Immutable;
-using Runbook.Execution.Providers;
 
-namespace Runbook.Providers.Gcp;
+namespace Runbook.Execution.Providers;
 
 /// <summary>
-/// The Cloud Run backend, built at its first use: credentials, project and region are resolved when a step first needs
-/// Google Cloud (not when the playbook is loaded), and a missing credential, project or region fails that step with the
-/// resolver's clear message. A failed build is not kept: the next step (or the step's retry) tries again.
+/// A provider's backend, built at its first use: credentials, endpoints and settings are resolved when a step first
+/// needs the platform (not when the playbook is loaded or planned), and a missing one fails that step with the
+/// resolver's clear message. Steps that start together (a parallel phase) share one build; a failed build is not
+/// kept, so the next step (or the step's retry) tries again.
 /// </summary>
-internal sealed class LazyCloudRunBackend(Func<CancellationToken, Task<CloudRunServiceBackend>> build) : IServiceBackend
+public sealed class LazyServiceBackend<TBackend>(Func<CancellationToken, Task<TBackend>> build) : IServiceBackend
+    where TBackend : IServiceBackend
 {
     private readonly Lock _lock = new();
-    private Task<CloudRunServiceBackend>? _building;
+    private Task<TBackend>? _building;
 
-    /// <summary>The backend; steps that start together (a parallel phase) share one build.</summary>
-    public Task<CloudRunServiceBackend> BackendAsync(CancellationToken cancellationToken)
+    /// <summary>For a backend that is built without waiting on anything.</summary>
+    public LazyServiceBackend(Func<TBackend> build)
+        : this(_ => Task.FromResult(build()))
+    {
+    }
+
+    public Task<TBackend> BackendAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
