@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Runbook.Execution.Actions;
 using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
+using O = Runbook.Language.Actions.OutputDescriptor;
 
 namespace Runbook.Providers.Aws;
 
@@ -15,7 +16,7 @@ public sealed class AwsProvider : IPlatformProvider
             new("aws.ecs.describe_tasks", "The tasks of a service with their status, stopped reasons and container exit codes (aws ecs describe-tasks).", false,
                 [new("service", ParameterType.String, true, "The ECS service, as the playbook names it."),
                  new("stopped", ParameterType.Boolean, false, "Include stopped tasks (the ones that crashed); default true.")],
-                ["tasks", "stopped_reasons", "count"], "ecs:ListTasks + ecs:DescribeTasks of {service}"),
+                [O.List("tasks"), O.List("stopped_reasons"), O.Integer("count")], "ecs:ListTasks + ecs:DescribeTasks of {service}"),
         ],
         [.. ServiceActions.All.Select(a => a.Name)],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Runbook.Execution.Actions;
 using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
+using O = Runbook.Language.Actions.OutputDescriptor;
 
 namespace Runbook.Providers.Compose;
 
@@ -14,7 +15,7 @@ public sealed class ComposeProvider : IPlatformProvider
         [
             new("compose.exec", "Run a command inside a service's container.", true,
                 [new("service", ParameterType.String, true, "The compose service."), new("command", ParameterType.Any, true, "A shell command (run with sh -c), or a list of arguments.", RunsInShell: true)],
-                ["stdout", "exit_code"], "docker compose exec {service} {command}"),
+                [O.Text("stdout"), O.Integer("exit_code")], "docker compose exec {service} {command}"),
         ],
         [.. ServiceActions.All.Select(a => a.Name)],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Runbook.Execution.Actions;
 using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
+using O = Runbook.Language.Actions.OutputDescriptor;
 
 namespace Runbook.Providers.Kubernetes;
 
@@ -19,14 +20,14 @@ public sealed class KubernetesProvider : IPlatformProvider
                  new("name", ParameterType.String, false, "Object name; without it, a list."),
                  new("selector", ParameterType.String, false, "Label selector, e.g. app=web."),
                  new("field_selector", ParameterType.String, false, "Field selector, e.g. status.phase=Running."), Namespace],
-                ["object", "items", "count"], "GET {kind} {name} {selector}"),
+                [O.Object("object"), O.List("items"), O.Integer("count")], "GET {kind} {name} {selector}"),
             new("kubernetes.events", "Events of an object (or of the namespace when no kind is given), oldest first.", false,
                 [new("kind", ParameterType.String, false, "Kind of the object."), new("name", ParameterType.String, false, "Object name."), Namespace],
-                ["events", "warnings"], "list events of {kind}/{name}"),
+                [O.List("events"), O.Integer("warnings")], "list events of {kind}/{name}"),
             new("kubernetes.exec", "Run a command in a running pod of a deployment (kubectl exec deployment/…).", true,
                 [new("service", ParameterType.String, true, "The deployment, as the playbook names it."),
                  new("command", ParameterType.Any, true, "A shell command (run with sh -c), or a list of arguments.", RunsInShell: true)],
-                ["stdout", "exit_code"], "exec in a pod of {service}: {command}"),
+                [O.Text("stdout"), O.Integer("exit_code")], "exec in a pod of {service}: {command}"),
         ],
         [.. ServiceActions.All.Select(a => a.Name)],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>

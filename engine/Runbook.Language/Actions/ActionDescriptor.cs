@@ -57,7 +57,7 @@ public sealed record ActionDescriptor(
     string Summary,
     bool Mutates,
     ImmutableArray<ParameterDescriptor> Parameters,
-    ImmutableArray<string> Outputs,
+    ImmutableArray<OutputDescriptor> Outputs,
     string PlanText)
 {
     /// <summary>True for <c>service.*</c> actions, which a provider must support.</summary>
@@ -67,6 +67,8 @@ public sealed record ActionDescriptor(
     public string Namespace => Name[..Math.Max(0, Name.IndexOf('.', StringComparison.Ordinal))];
 
     public ParameterDescriptor? FindParameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
+
+    public OutputDescriptor? FindOutput(string name) => Outputs.FirstOrDefault(o => o.Name == name);
 }
 
 /// <summary>

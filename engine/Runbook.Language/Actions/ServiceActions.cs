@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using O = Runbook.Language.Actions.OutputDescriptor;
 
 namespace Runbook.Language.Actions;
 
@@ -15,30 +16,30 @@ public static class ServiceActions
     public static ImmutableArray<ActionDescriptor> All { get; } =
     [
         new("service.describe", "Current state: replicas, image, revision, health.", false,
-            [Service], ["replicas", "desired_replicas", "image", "revision", "previous_revision", "healthy", "instances"],
+            [Service], [O.Integer("replicas"), O.Integer("desired_replicas"), O.Text("image"), O.Text("revision"), O.Text("previous_revision"), O.Boolean("healthy"), O.List("instances")],
             "describe service {service}"),
         new("service.history", "Revisions, newest first.", false,
-            [Service, Opt("limit", ParameterType.Number, "How many revisions (default 10).")], ["revisions", "current", "previous", "deployments"],
+            [Service, Opt("limit", ParameterType.Number, "How many revisions (default 10).")], [O.List("revisions"), O.Text("current"), O.Text("previous"), O.Object("deployments")],
             "list revisions of {service}"),
         new("service.logs", "Recent log lines.", false,
             [Service, Opt("tail", ParameterType.Number, "Lines to return (default 100)."), Opt("since", ParameterType.Duration, "Only lines newer than this."),
              Opt("previous", ParameterType.Boolean, "Logs of the previous container instance (where the platform keeps them)."),
              Opt("filter", ParameterType.String, "Only lines containing this text.")],
-            ["lines", "text"], "read the last {tail} log lines of {service}"),
+            [O.List("lines"), O.Text("text")], "read the last {tail} log lines of {service}"),
         new("service.scale", "Set the number of replicas.", true,
-            [Service, Req("replicas", ParameterType.Number, "Desired replicas.")], ["previous_replicas", "replicas"],
+            [Service, Req("replicas", ParameterType.Number, "Desired replicas.")], [O.Integer("previous_replicas"), O.Integer("replicas")],
             "scale {service} to {replicas} replicas"),
         new("service.restart", "Restart every instance, rolling where the platform can.", true,
-            [Service], ["revision", "previous_revision"], "restart {service}"),
+            [Service], [O.Text("revision"), O.Text("previous_revision")], "restart {service}"),
         new("service.deploy", "Deploy a new image.", true,
-            [Service, Req("image", ParameterType.String, "Image reference.")], ["previous_image", "image", "revision", "previous_revision"],
+            [Service, Req("image", ParameterType.String, "Image reference.")], [O.Text("previous_image"), O.Text("image"), O.Text("revision"), O.Text("previous_revision")],
             "deploy {image} to {service}"),
         new("service.rollback", "Go back to the previous revision, or to a named one.", true,
-            [Service, Opt("to", ParameterType.String, "Revision to return to (default: the previous one).")], ["revision", "previous_revision"],
+            [Service, Opt("to", ParameterType.String, "Revision to return to (default: the previous one).")], [O.Text("revision"), O.Text("previous_revision")],
             "roll {service} back to {to}"),
         new("service.wait", "Wait until the service is healthy and rolled out.", false,
             [Service, Opt("timeout", ParameterType.Duration, "Give up after this long (default 5m)."),
              Opt("condition", ParameterType.String, "healthy | running | rolled_out (default rolled_out).")],
-            ["ready_replicas"], "wait until {service} is rolled out (timeout {timeout})"),
+            [O.Integer("ready_replicas")], "wait until {service} is rolled out (timeout {timeout})"),
     ];
 }

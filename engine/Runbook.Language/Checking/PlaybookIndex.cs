@@ -50,7 +50,7 @@ internal sealed class PlaybookIndex
         {
             RunAction => [.. declared.Concat(RunOutputs)],
             UsesAction { Name: "playbook.run" } => null,
-            UsesAction uses when _catalog.FindAction(uses.Name) is { } action => [.. declared.Concat(action.Outputs)],
+            UsesAction uses when _catalog.FindAction(uses.Name) is { } action => [.. declared.Concat(action.Outputs.Select(o => o.Name))],
             _ => null,
         };
     }

@@ -76,6 +76,18 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor SecretInNotification = Warning("RB0315", "Secret flows into a notification's text");
     public static readonly DiagnosticDescriptor UndeclaredEnvironmentVariable = Error("RB0316", "Environment variable not declared");
 
+    // Fan-out (for_each).
+
+    // Providers a playbook is for (providers:).
+
+    // Typed outputs.
+
+    // Metrics and alerts actions.
+
+    // Data actions (PostgreSQL, Redis).
+
+    // TLS and exec actions.
+
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
         FileUnreadable, BinaryFile, InvalidEncoding, MisEncodedText, EmptyFile, YamlSyntax, TabIndentation,
@@ -91,5 +103,16 @@ public static class Descriptors
         ValueWhereShellRunsCode, ValueInShellArithmetic, ExpressionInCode, FileOutsidePlaybookFolder,
         SecretInNotification, UndeclaredEnvironmentVariable,
 
+        // fan-out
+
+        // providers
+
+        // typed outputs
+
+        // metrics and alerts
+
+        // data
+
+        // tls and exec
     ];
 }

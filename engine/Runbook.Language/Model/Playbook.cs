@@ -20,12 +20,21 @@ public sealed record Playbook(
     /// </summary>
     public ImmutableArray<EnvironmentVariable> Environment { get; init; } = [];
 
+    /// <summary>
+    /// The providers the playbook says it is for (top-level <c>providers:</c>); empty when it does not say, and then
+    /// every provider that supports all its actions may run it.
+    /// </summary>
+    public ImmutableArray<ProviderClaim> Providers { get; init; } = [];
+
     public IEnumerable<Step> Steps => Phases.SelectMany(p => p.Steps);
 
     public Step? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
     public InputDefinition? FindInput(string name) => Inputs.FirstOrDefault(i => i.Name == name);
 }
+
+/// <summary>A provider named in the playbook's top-level <c>providers:</c> list, with where it is written.</summary>
+public sealed record ProviderClaim(string Name, SourceSpan Span);
 
 /// <summary>A name in the playbook's top-level <c>env:</c> list, with where it is written.</summary>
 public sealed record EnvironmentVariable(string Name, SourceSpan Span);

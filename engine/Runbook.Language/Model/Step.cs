@@ -44,12 +44,29 @@ public sealed record Step(
     ImmutableArray<OutputDeclaration> Outputs)
 {
     public string DisplayName => Name ?? Id;
+
+    /// <summary>Set when the step runs once per item of a list or mapping (<c>for_each:</c>).</summary>
+    public FanOut? ForEach { get; init; }
+}
+
+/// <summary>
+/// A step's <c>for_each:</c>: the items (an expression, or a literal list or mapping), the name each item has in
+/// expressions (<c>as:</c>, default <c>item</c>), how many items run at once, and whether the first failure stops
+/// the items not yet started.
+/// </summary>
+public sealed record FanOut(ArgumentValue Items, string ItemName, int MaxParallel, bool FailFast, SourceSpan Span)
+{
+    public const string DefaultItemName = "item";
 }
 
 /// <summary>A reference to a step by id, as written in <c>needs</c>.</summary>
 public sealed record StepReference(string Id, SourceSpan Span);
 
-public sealed record OutputDeclaration(string Name, string? Description, SourceSpan Span);
+public sealed record OutputDeclaration(string Name, string? Description, SourceSpan Span)
+{
+    /// <summary>The declared type; null when none is declared (a run: step's output is then a string).</summary>
+    public OutputType? Type { get; init; }
+}
 
 public sealed record RetryPolicy(int Attempts, Duration Interval, BackoffKind Backoff, Duration? MaxInterval, bool Jitter);
 
@@ -59,7 +76,11 @@ public sealed record ApprovalGate(
     Duration? Timeout,
     TemplateString? Message,
     bool AllowSelfApproval,
-    SourceSpan Span);
+    SourceSpan Span)
+{
+    /// <summary>On a fan-out step: one approval per item instead of one for the whole list (the default).</summary>
+    public bool PerItem { get; init; }
+}
 
 /// <summary>The compensation of a step: what undoes it when a later step fails.</summary>
 public sealed record Compensation(StepAction Action, string? Name, Duration? Timeout, SourceSpan Span);

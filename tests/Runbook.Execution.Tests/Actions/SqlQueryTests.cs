@@ -44,7 +44,7 @@ public sealed class SqlQueryTests(PostgresCluster cluster)
         var success = Assert.IsType<Succeeded>(outcome);
         Assert.Equal(3L, success.Outputs["row_count"]);
         Assert.Equal(true, success.Outputs["truncated"]);
-        Assert.All(success.Outputs.Keys, key => Assert.Contains(key, Runbook.Language.Actions.BuiltinActions.All.Single(a => a.Name == "sql.query").Outputs));
+        Assert.All(success.Outputs.Keys, key => Assert.Contains(key, Runbook.Language.Actions.BuiltinActions.All.Single(a => a.Name == "sql.query").Outputs.Select(o => o.Name)));
         var rows = (List<object?>)success.Outputs["rows"]!;
         Assert.Equal("a", ((Dictionary<string, object?>)rows[0]!)["body"]);
     }

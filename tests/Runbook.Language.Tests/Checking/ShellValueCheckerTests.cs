@@ -9,7 +9,7 @@ public sealed class ShellValueCheckerTests
 {
     private static readonly ProviderDescriptor Exec = new("exec-test", "A provider with a shell exec action.",
         [new ActionDescriptor("exec-test.exec", "Runs a command.", false,
-            [new ParameterDescriptor("command", ParameterType.Any, true, "A shell command, or a list.", RunsInShell: true)], ["stdout"], "exec {command}")],
+            [new ParameterDescriptor("command", ParameterType.Any, true, "A shell command, or a list.", RunsInShell: true)], [OutputDescriptor.Text("stdout")], "exec {command}")],
         [], ImmutableDictionary<string, string>.Empty);
 
     private static string[] Codes(string step, string inputType = "string", string shell = "bash")
