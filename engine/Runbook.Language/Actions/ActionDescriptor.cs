@@ -36,7 +36,37 @@ public sealed record ParameterDescriptor(string Name, ParameterType Type, bool R
     /// configured templates folder), never outside it.
     /// </summary>
     public bool IsFile { get; init; }
+
+    /// <summary>
+    /// The value the binder gives the argument when a step leaves it out, as a <c>${{ }}</c> template (for example
+    /// <c>${{ run.initiator }}</c>): a default that depends on the run, stated where the action is described.
+    /// </summary>
+    public string? Default { get; init; }
+
+    /// <summary>
+    /// A check of the argument's literal value that the checker runs (a value from an expression is checked by the
+    /// action when it is known): the action's own grammar, such as a threshold, reported with a stable code.
+    /// </summary>
+    public ArgumentRule? Rule { get; init; }
 }
+
+/// <summary>
+/// A check of one argument's literal text, declared with the action instead of special-cased in the checker.
+/// </summary>
+/// <param name="Code">The diagnostic reported when the text breaks the rule.</param>
+/// <param name="Problem">The step's action and the argument's literal text to what is wrong with it; null when it is right.</param>
+/// <param name="Fix">How to write it right.</param>
+public sealed record ArgumentRule(Diagnostics.DiagnosticDescriptor Code, Func<Model.UsesAction, string, string?> Problem, string Fix);
+
+/// <summary>
+/// The compensation an action brings with it: what the binder makes the step's <c>rollback:</c> when the step writes
+/// none. Declarative: the undoing action, the step's own arguments it takes over unchanged (the server's address
+/// and credentials), and arguments read from the step's outputs once it has run (<c>id</c> → <c>steps.&lt;step&gt;.outputs.id</c>).
+/// </summary>
+/// <param name="Action">The action that undoes the step (alertmanager.expire for alertmanager.silence).</param>
+/// <param name="CopiedArguments">Arguments of the step passed to the rollback as written, when the step has them.</param>
+/// <param name="FromOutputs">Rollback argument name to the step output it reads.</param>
+public sealed record DefaultRollback(string Action, ImmutableArray<string> CopiedArguments, ImmutableDictionary<string, string> FromOutputs);
 
 /// <summary>The language an argument's text is written in, and how values reach it without becoming code.</summary>
 /// <param name="Name">The language as people call it: SQL, PromQL.</param>
@@ -69,6 +99,12 @@ public sealed record ActionDescriptor(
     public ParameterDescriptor? FindParameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
 
     public OutputDescriptor? FindOutput(string name) => Outputs.FirstOrDefault(o => o.Name == name);
+
+    /// <summary>
+    /// The rollback a step of this action gets when it writes no <c>rollback:</c> of its own; null when the action
+    /// brings none (the checker then asks for one on a mutating step, RB0302).
+    /// </summary>
+    public DefaultRollback? DefaultRollback { get; init; }
 }
 
 /// <summary>

@@ -157,7 +157,7 @@ public sealed partial class PlaybookBinder
             BindRetry(reader),
             reader.Enum("on_failure", FailureModes) ?? FailureMode.Rollback,
             BindApproval(reader),
-            BindRollback(reader),
+            BindRollback(reader) ?? DefaultRollbackFor(idNode.Value, action),
             reader.Bool("irreversible") ?? false,
             BindOutputs(reader));
     }
@@ -197,7 +197,7 @@ public sealed partial class PlaybookBinder
         var usesNode = reader.Scalar("uses");
         var actionName = usesNode?.Value ?? string.Empty;
         var with = reader.Mapping("with");
-        return new UsesAction(usesNode?.Span ?? span, actionName, BindNamedValues(with));
+        return WithDefaults(new UsesAction(usesNode?.Span ?? span, actionName, BindNamedValues(with)));
     }
 
     private TemplateString? BindCondition(MapReader reader)

@@ -53,6 +53,12 @@ public sealed partial class PlaybookChecker
             {
                 CheckFileArgument(uses, parameter, file);
             }
+
+            if (parameter.Rule is { } rule && argument.Value is ScalarArgument { Text.IsLiteral: true } literal
+                && rule.Problem(uses, literal.Text.Raw) is { } problem)
+            {
+                _diagnostics.Add(rule.Code, literal.Span, $"'{parameter.Name}' of '{uses.Name}': {problem}", rule.Fix);
+            }
         }
 
         foreach (var missing in descriptor.Parameters.Where(p => p.Required && uses.Find(p.Name) is null))

@@ -83,6 +83,8 @@ public static class Descriptors
     // Typed outputs.
 
     // Metrics and alerts actions.
+    public static readonly DiagnosticDescriptor InvalidThreshold = Error("RB0319", "expect: is not a threshold");
+    public static readonly DiagnosticDescriptor QueryPlaceholderMismatch = Error("RB0320", "PromQL placeholder and labels: do not match");
 
     // Data actions (PostgreSQL, Redis).
 
@@ -110,6 +112,7 @@ public static class Descriptors
         // typed outputs
 
         // metrics and alerts
+        InvalidThreshold, QueryPlaceholderMismatch,
 
         // data
 
