@@ -36,7 +36,7 @@ public static class MetricsActions
         "write $name in the query where the value goes (service=$service) and give it under labels: { service: \"${{ inputs.service }}\" }");
 
     private static ParameterDescriptor Url(string what) =>
-        Req("url", ParameterType.String, $"Base URL of {what} (an input or an environment setting), such as http://prometheus:9090.");
+        Req("url", ParameterType.String, $"Base URL of {what} (an input or an environment setting), such as http://{what.ToLowerInvariant()}:{(what == "Prometheus" ? 9090 : 9093)}.");
 
     private static readonly ParameterDescriptor[] Access =
     [

@@ -70,7 +70,7 @@ public sealed class ActionArgumentTests
     {
         var code = ActionCatalog.Create([]).Actions.SelectMany(a => a.Parameters.Where(p => p.Code is not null).Select(p => (a, p))).ToList();
 
-        Assert.Equal(["sql.query query"], code.Select(c => $"{c.a.Name} {c.p.Name}"));
+        Assert.Equal(["prometheus.query query", "prometheus.query_range query", "sql.query query"], code.Select(c => $"{c.a.Name} {c.p.Name}"));
         Assert.All(code, c => Assert.NotNull(c.a.FindParameter(c.p.Code!.ValuesArgument)));
     }
 
