@@ -253,4 +253,35 @@ public sealed class PrometheusQueryTests(MetricsStack stack)
         Assert.Equal("Bearer tok-123", request.Headers.Authorization.ToString());
         Assert.StartsWith("/prom/api/v1/query?query=scalar%28up%29", request.Path, StringComparison.Ordinal);
     }
+    [Theory]
+    [InlineData("token", "tok-echoed-5521")]
+    [InlineData("password", "pw-echoed-8812")]
+    public async Task A_server_that_echoes_the_credentials_in_its_error_does_not_put_them_in_the_step_error(string argument, string secret)
+    {
+        await using var server = await LoopbackServer.StartAsync(async (context, _) =>
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/json";
+            var auth = context.Request.Headers.Authorization.ToString();
+            var decoded = auth.StartsWith("Basic ", StringComparison.Ordinal) ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(auth[6..])) : string.Empty;
+            await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["status"] = "error",
+                ["error"] = $"bad request from {auth} ({decoded})",
+            }));
+        });
+        using var ctx = new ActionContext();
+        var arguments = new Dictionary<string, object?> { ["url"] = server.Url, ["query"] = "up", [argument] = secret };
+        if (argument == "password")
+        {
+            arguments["username"] = "ops";
+        }
+
+        var failed = Assert.IsType<Failed>(await Query.ExecuteAsync(ctx.Invocation("prometheus.query", arguments), CancellationToken.None));
+
+        Assert.StartsWith($"prometheus.query: {server.Url} rejected the request (HTTP 400): bad request from ", failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"ops:{secret}")), failed.Error, StringComparison.Ordinal);
+        Assert.Contains("***", failed.Error, StringComparison.Ordinal);
+    }
 }

@@ -124,10 +124,46 @@ internal sealed class MetricsApi
             return $"{action}: {Target} refused the credentials (HTTP {code}); check the token, or the username and password";
         }
 
-        var said = ServerError(body);
+        var said = Scrub(ServerError(body));
         return status == HttpStatusCode.BadRequest || status == HttpStatusCode.UnprocessableEntity
             ? $"{action}: {Target} rejected the request (HTTP {code}): {said}"
             : $"{action}: {Target} answered HTTP {code}{(said.Length > 0 ? ": " + said : string.Empty)}";
+    }
+
+    /// <summary>
+    /// The server's text without the credentials this request sent: a proxy or server that echoes the request (its
+    /// Authorization header, the token) must not put them into the step's error, the journal or the terminal.
+    /// </summary>
+    private string Scrub(string text)
+    {
+        var secrets = new List<string>();
+        if (_invocation.GetString("token") is { Length: > 0 } token)
+        {
+            secrets.Add(token.Trim());
+        }
+
+        if (_invocation.GetString("password") is { Length: > 0 } password)
+        {
+            secrets.Add(password);
+        }
+
+        if (Authorization() is { Parameter: { Length: > 0 } parameter })
+        {
+            secrets.Add(parameter);
+        }
+
+        if (_base.UserInfo.Length > 0)
+        {
+            secrets.Add(_base.UserInfo);
+            secrets.AddRange(_base.UserInfo.Split(':', 2).Skip(1).Select(Uri.UnescapeDataString).Where(p => p.Length > 0));
+        }
+
+        foreach (var secret in secrets.OrderByDescending(s => s.Length))
+        {
+            text = text.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        return text;
     }
 
     /// <summary>Prometheus says {"status":"error","error":"…"}; Alertmanager a JSON string or plain text.</summary>
