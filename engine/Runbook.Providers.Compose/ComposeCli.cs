@@ -71,6 +71,16 @@ internal sealed class ComposeCli(string file, string? overrideFile, string proje
             throw Error($"{prefix[0]} {string.Join(' ', prefix[1..])} exec -T {service}", result.StandardError);
         }
 
+        if (result.ExitCode != 0 && result.StandardOutput.Length == 0 && result.StandardError.Length == 0)
+        {
+            // Compose v1 exits 1 without a word for a service it does not know or that runs no container: ask it.
+            var running = await RunAsync(["ps", "-q", service], cancellationToken).ConfigureAwait(false);
+            if (running.Trim().Length == 0)
+            {
+                throw new ProviderException(ProviderErrorKind.NotFound, $"service '{service}' has no running container in compose project '{project}' (start it, or check the service name)");
+            }
+        }
+
         return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 

@@ -31,7 +31,7 @@ public sealed class ServiceExecTests(ApiServerFixture fixture) : IClassFixture<A
 
         Assert.Equal("line one\nline two", outcome.Outputs["stdout"]);
         Assert.Equal(0L, outcome.Outputs["exit_code"]);
-        var exec = Assert.Single(cluster.Server.Requests, r => r.Path.EndsWith("/exec", StringComparison.Ordinal));
+        var exec = Assert.Single(cluster.Server.Requests, r => r.Path.Contains(cluster.Namespace, StringComparison.Ordinal) && r.Path.EndsWith("/exec", StringComparison.Ordinal));
         Assert.True(exec.Query.Contains("stdin=true", StringComparison.OrdinalIgnoreCase) || exec.Query.Contains("stdin=1", StringComparison.Ordinal), exec.Query);
     }
 
@@ -61,7 +61,7 @@ public sealed class ServiceExecTests(ApiServerFixture fixture) : IClassFixture<A
         var outcome = Assert.IsType<Succeeded>(await Run(actions, "service.exec", ("service", "web"), ("command", "wc -c")));
 
         Assert.Equal("0", ((string)outcome.Outputs["stdout"]!).Trim());
-        var exec = Assert.Single(cluster.Server.Requests, r => r.Path.EndsWith("/exec", StringComparison.Ordinal));
+        var exec = Assert.Single(cluster.Server.Requests, r => r.Path.Contains(cluster.Namespace, StringComparison.Ordinal) && r.Path.EndsWith("/exec", StringComparison.Ordinal));
         Assert.DoesNotContain("stdin=true", exec.Query, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("stdin=1", exec.Query, StringComparison.Ordinal);
     }
@@ -86,7 +86,7 @@ public sealed class ServiceExecTests(ApiServerFixture fixture) : IClassFixture<A
 
         Assert.IsType<Succeeded>(await Run(actions, "service.exec", ("service", "web"), ("command", "true"), ("container", "sidecar")));
 
-        Assert.Contains(cluster.Server.Requests, r => r.Path.EndsWith("/exec", StringComparison.Ordinal) && r.Query.Contains("container=sidecar", StringComparison.Ordinal));
+        Assert.Contains(cluster.Server.Requests, r => r.Path.Contains(cluster.Namespace, StringComparison.Ordinal) && r.Path.EndsWith("/exec", StringComparison.Ordinal) && r.Query.Contains("container=sidecar", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -105,12 +105,12 @@ public sealed class ServiceExecTests(ApiServerFixture fixture) : IClassFixture<A
     public async Task A_stdin_file_outside_the_folder_is_refused_before_anything_runs(string file, string reason)
     {
         var (cluster, actions) = await ClusterAsync();
-        var before = cluster.Server.Requests.Count(r => r.Path.EndsWith("/exec", StringComparison.Ordinal));
+        var before = cluster.Server.Requests.Count(r => r.Path.Contains(cluster.Namespace, StringComparison.Ordinal) && r.Path.EndsWith("/exec", StringComparison.Ordinal));
 
         var failed = Assert.IsType<Failed>(await Run(actions, "service.exec", ("service", "web"), ("command", "cat"), ("stdin_file", file)));
 
         Assert.Contains(reason, failed.Error, StringComparison.Ordinal);
-        Assert.Equal(before, cluster.Server.Requests.Count(r => r.Path.EndsWith("/exec", StringComparison.Ordinal)));
+        Assert.Equal(before, cluster.Server.Requests.Count(r => r.Path.Contains(cluster.Namespace, StringComparison.Ordinal) && r.Path.EndsWith("/exec", StringComparison.Ordinal)));
     }
 
     [Fact]
