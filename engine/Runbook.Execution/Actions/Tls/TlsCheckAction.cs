@@ -255,7 +255,7 @@ internal sealed class TlsCheckAction : IStepAction
         (0, true) => "expired less than a day ago",
         (0, false) => "expires in less than a day",
         (-1, _) => "expired 1 day ago",
-        (< 0, _) => $"expired {-daysLeft} days ago",
+        _ when daysLeft < 0 => $"expired {-daysLeft} days ago",
         (1, _) => "expires in 1 day",
         _ => $"expires in {daysLeft} days",
     };
