@@ -21,5 +21,6 @@ public static class BuiltinActionRegistry
         new Wait.UntilAction(),
         new Assert.AssertAction(),
         .. Prometheus.MetricsActionSet.Create(),
+        new Tls.TlsCheckAction(),
     ];
 }

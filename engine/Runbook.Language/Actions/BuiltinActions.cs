@@ -84,5 +84,6 @@ public static class BuiltinActions
             Opt("inputs", ParameterType.Map, "Inputs for it.")),
         .. ServiceActions.All,
         .. MetricsActions.All,
+        .. TlsActions.All,
     ];
 }

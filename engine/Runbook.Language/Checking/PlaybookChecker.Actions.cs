@@ -27,9 +27,11 @@ public sealed partial class PlaybookChecker
 
         if (_provider is not null && !_provider.Supports(descriptor))
         {
+            // A provider that knows why it cannot (service.exec on the clouds) says so, and names the platform's own way.
+            var why = _provider.Unsupported.GetValueOrDefault(uses.Name);
             _diagnostics.Add(Descriptors.ActionNotSupportedByProvider, uses.Span,
-                $"provider '{_provider.Name}' does not support '{uses.Name}'",
-                $"use an action {_provider.Name} supports (see 'runbook providers'), or a run: step");
+                $"provider '{_provider.Name}' does not support '{uses.Name}'{(why is null ? string.Empty : $": {why.Reason}")}",
+                why?.Fix ?? $"use an action {_provider.Name} supports (see 'runbook providers'), or a run: step");
         }
 
         foreach (var argument in uses.With)
