@@ -211,7 +211,7 @@ internal sealed class ActiveRun
             {
                 for (var i = 0; i < fanOut.Keys.Length; i++)
                 {
-                    var id = FanOutItems.SubStepId(key, fanOut.Keys[i]);
+                    var id = FanOutList.SubStepId(key, fanOut.Keys[i]);
                     var item = state.Step(id);
                     items.Add(item.Status is StepStatus.Succeeded or StepStatus.Failed
                         ? (live.TryGetValue(id, out var outputs) ? outputs : item.Outputs) as IReadOnlyDictionary<string, object?>

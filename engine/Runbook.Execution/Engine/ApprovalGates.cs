@@ -201,7 +201,7 @@ internal sealed class ApprovalGates(ActiveRun run, Func<Task<RunOutcome>> interr
     internal const int ListShown = 20;
 
     /// <summary>The list as approvers read it: its first items (masked) and, for a long one, the count of the rest.</summary>
-    private string ListText(FanOutItems list)
+    private string ListText(FanOutList list)
     {
         if (list.Secret)
         {
@@ -241,4 +241,4 @@ internal sealed class ApprovalGates(ActiveRun run, Func<Task<RunOutcome>> interr
 /// <param name="Expressions">What its question is rendered with (an item's own names in scope).</param>
 /// <param name="ConditionApplies">Whether the step's <c>if:</c> decides on it (not for a whole fan-out: its <c>if:</c> is per item).</param>
 /// <param name="WholeList">For one approval of a whole fan-out: the items the approvers see.</param>
-internal sealed record GateSubject(string Id, RunExpressions Expressions, bool ConditionApplies, FanOutItems? WholeList);
+internal sealed record GateSubject(string Id, RunExpressions Expressions, bool ConditionApplies, FanOutList? WholeList);

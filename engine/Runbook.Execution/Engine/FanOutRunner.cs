@@ -25,7 +25,7 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
     {
         await Task.Yield();
         var fanOut = step.ForEach ?? throw new ArgumentException("not a fan-out step", nameof(step));
-        FanOutItems items;
+        FanOutList items;
         try
         {
             items = await ItemsAsync(step, fanOut, cancellationToken).ConfigureAwait(false);
@@ -56,7 +56,7 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
         return await RunItemsAsync(step, fanOut, items, perItemGate: gate is { PerItem: true }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<StepResult> RunItemsAsync(Step step, FanOut fanOut, FanOutItems items, bool perItemGate, CancellationToken cancellationToken)
+    private async Task<StepResult> RunItemsAsync(Step step, FanOut fanOut, FanOutList items, bool perItemGate, CancellationToken cancellationToken)
     {
         var state = run.State;
         var todo = new Queue<int>();
@@ -147,7 +147,7 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
     }
 
     /// <summary>Journals the step's own result over its items: failure when one failed, skipped when none ran, else success.</summary>
-    private async Task<StepResult> FinishAsync(Step step, FanOutItems items, int failedCount, int skipped, List<string> failures, int notStarted)
+    private async Task<StepResult> FinishAsync(Step step, FanOutList items, int failedCount, int skipped, List<string> failures, int notStarted)
     {
         var total = items.Keys.Length;
         if (failedCount > 0)
@@ -178,7 +178,7 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
     /// evaluated now and journaled once. A secret list is journaled as its count and keys only, so its values come back
     /// from their source, and must come back as many.
     /// </summary>
-    private async Task<FanOutItems> ItemsAsync(Step step, FanOut fanOut, CancellationToken cancellationToken)
+    private async Task<FanOutList> ItemsAsync(Step step, FanOut fanOut, CancellationToken cancellationToken)
     {
         if (run.State.FanOuts.TryGetValue(step.Id, out var journaled))
         {
@@ -187,7 +187,7 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
                 return journaled;
             }
 
-            var again = FanOutItems.Evaluate(fanOut, run.Expressions(), run.Services.Masker);
+            var again = FanOutList.Evaluate(fanOut, run.Expressions(), run.Services.Masker);
             return again.Count == journaled.Keys.Length
                 ? again with { Keys = journaled.Keys }
                 : throw new RunExpressionException(
@@ -195,7 +195,7 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
                     + "its items cannot be matched to what already ran");
         }
 
-        var items = FanOutItems.Evaluate(fanOut, run.Expressions(), run.Services.Masker);
+        var items = FanOutList.Evaluate(fanOut, run.Expressions(), run.Services.Masker);
         await run.AppendAsync(JournalEventKind.FanOutStarted, step.Id, new JsonData()
             .Add("count", (long)items.Count)
             .Add("keys", items.Keys.Cast<object?>().ToList())
@@ -204,10 +204,10 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
         return items;
     }
 
-    private static StepItem Item(Step step, FanOut fanOut, FanOutItems items, int index)
+    private static StepItem Item(Step step, FanOut fanOut, FanOutList items, int index)
     {
         var key = items.Keys[index];
-        var id = FanOutItems.SubStepId(step.Id, key);
+        var id = FanOutList.SubStepId(step.Id, key);
         return new StepItem(id, step.Name is null ? id : $"{step.Name} [{key}]", items.Locals(fanOut, index));
     }
 

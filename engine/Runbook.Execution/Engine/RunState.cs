@@ -37,7 +37,7 @@ public sealed record RunState(
     public EngineProcess? Engine { get; init; }
 
     /// <summary>The items of each fan-out step that started, as journaled (step id → items and keys).</summary>
-    public ImmutableDictionary<string, FanOutItems> FanOuts { get; init; } = ImmutableDictionary<string, FanOutItems>.Empty.WithComparers(StringComparer.Ordinal);
+    public ImmutableDictionary<string, FanOutList> FanOuts { get; init; } = ImmutableDictionary<string, FanOutList>.Empty.WithComparers(StringComparer.Ordinal);
 
     public static RunState Empty(string runId) => new(runId, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, false,
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, StepState>.Empty, [],
@@ -110,7 +110,7 @@ public sealed record RunState(
 
     private RunState With(string id, Func<StepState, StepState> change) => this with { Steps = Steps.SetItem(id, change(Step(id))) };
 
-    private static FanOutItems FanOutOf(JsonElement data)
+    private static FanOutList FanOutOf(JsonElement data)
     {
         var keys = data.TryGetProperty("keys", out var k) && k.ValueKind == JsonValueKind.Array
             ? k.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToImmutableArray()
@@ -119,7 +119,7 @@ public sealed record RunState(
         var items = !secret && data.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array
             ? i.EnumerateArray().Select(Values.FromJson).ToImmutableArray()
             : [];
-        return new FanOutItems(items, keys, secret);
+        return new FanOutList(items, keys, secret);
     }
 
     private static string Text(JsonElement data, string name) =>

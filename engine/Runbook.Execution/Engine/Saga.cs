@@ -73,7 +73,7 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
             yield break;
         }
 
-        FanOutItems? values = null;
+        FanOutList? values = null;
         for (var i = 0; i < items.Keys.Length; i++)
         {
             var id = items.IdOf(step.Id, i);
@@ -86,7 +86,7 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
     }
 
     /// <summary>The items' values: as journaled, or (a secret list, journaled only as a count) from their source again.</summary>
-    private FanOutItems? ItemValues(FanOut fanOut, FanOutItems journaled)
+    private FanOutList? ItemValues(FanOut fanOut, FanOutList journaled)
     {
         if (!journaled.Secret)
         {
@@ -95,7 +95,7 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
 
         try
         {
-            var again = FanOutItems.Evaluate(fanOut, run.Expressions(), run.Services.Masker);
+            var again = FanOutList.Evaluate(fanOut, run.Expressions(), run.Services.Masker);
             return again.Count == journaled.Keys.Length ? again : null;
         }
         catch (RunExpressionException)

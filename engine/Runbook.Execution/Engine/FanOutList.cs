@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.RegularExpressions;
 using Runbook.Execution.Actions;
 using Runbook.Language.Model;
 
@@ -12,9 +11,9 @@ namespace Runbook.Execution.Engine;
 /// secret list, which the journal holds only as a count (its values come back from their source).
 /// </summary>
 /// <param name="Secret">The list was computed from a secret: keys are indexes, and the journal never holds the values.</param>
-public sealed partial record FanOutItems(ImmutableArray<object?> Items, ImmutableArray<string> Keys, bool Secret)
+public sealed record FanOutList(ImmutableArray<object?> Items, ImmutableArray<string> Keys, bool Secret)
 {
-    public static FanOutItems Empty { get; } = new([], [], false);
+    public static FanOutList Empty { get; } = new([], [], false);
 
     public int Count => Items.Length;
 
@@ -45,21 +44,20 @@ public sealed partial record FanOutItems(ImmutableArray<object?> Items, Immutabl
     /// The value of <c>for_each:</c> as items: a list as it is; a mapping as one <c>{ key, value }</c> per entry, in its
     /// order. Anything else is an error the step fails with.
     /// </summary>
-    internal static FanOutItems Evaluate(FanOut fanOut, RunExpressions expressions, Secrets.SecretMasker masker)
+    internal static FanOutList Evaluate(FanOut fanOut, RunExpressions expressions, Secrets.SecretMasker masker)
     {
         var use = new SecretUse();
         var value = expressions.Recording(use).Argument(fanOut.Items);
         ImmutableArray<object?> items;
-        ImmutableArray<string>? mappingKeys = null;
+        var fromMapping = false;
         switch (value)
         {
             case null:
                 items = [];
                 break;
             case IReadOnlyDictionary<string, object?> map:
-                items = [.. map.Select(e => (object?)(new Dictionary<string, object?>(StringComparer.Ordinal) { ["key"] = e.Key, ["value"] = e.Value }
-                    as IReadOnlyDictionary<string, object?>))];
-                mappingKeys = [.. map.Keys];
+                items = [.. map.Select(e => (object?)Language.Model.FanOutItems.Entry(e.Key, e.Value))];
+                fromMapping = true;
                 break;
             case IEnumerable<object?> list when value is not string:
                 items = [.. list];
@@ -71,30 +69,15 @@ public sealed partial record FanOutItems(ImmutableArray<object?> Items, Immutabl
 
         // A list computed from a secret, or holding one, never shows an item in an id, an event or the journal.
         var secret = use.Any || items.Any(i => masker.Reveals(Values.ToText(i)));
-        return new FanOutItems(items, KeysOf(items, mappingKeys, secret), secret);
+        return new FanOutList(items, KeysOf(items, fromMapping, secret), secret);
     }
 
     /// <summary>
-    /// Readable keys when they can be: every item a scalar (or every mapping key) whose texts are distinct and safe in
-    /// an id; otherwise (and always for a secret list) the 0-based index, so an id never carries a bracket, a space
-    /// or a secret.
+    /// Readable keys by the language's rule (the same the plan shows: <see cref="Language.Model.FanOutItems.Keys"/>),
+    /// except for a secret list: its keys are always the 0-based index, so an id never carries a secret.
     /// </summary>
-    internal static ImmutableArray<string> KeysOf(ImmutableArray<object?> items, ImmutableArray<string>? mappingKeys, bool secret)
-    {
-        if (!secret)
-        {
-            var texts = mappingKeys ?? (items.All(i => i is string or bool or long or int or decimal or double)
-                ? items.Select(Values.ToText).ToImmutableArray()
-                : (ImmutableArray<string>?)null);
-            if (texts is { } candidates && candidates.All(SafeKey().IsMatch) && candidates.Distinct(StringComparer.Ordinal).Count() == candidates.Length)
-            {
-                return candidates;
-            }
-        }
-
-        return [.. Enumerable.Range(0, items.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9_.:/@-]{1,64}$", RegexOptions.CultureInvariant)]
-    private static partial Regex SafeKey();
+    internal static ImmutableArray<string> KeysOf(ImmutableArray<object?> items, bool fromMapping, bool secret) =>
+        secret
+            ? [.. Enumerable.Range(0, items.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]
+            : Language.Model.FanOutItems.Keys(items, fromMapping);
 }
