@@ -51,6 +51,7 @@ public sealed partial class Executor
             Emit(new StepStartedEvent(_runId, Now, step.Id, step.DisplayName, step.Phase.ToName(), ActionName(step.Action), attempt));
 
             var outcome = await AttemptAsync(step, attempt, Expressions(), cancellationToken).ConfigureAwait(false);
+            outcome = DeclaredOutputs.Convert(step, outcome, text => (_scriptSecretUse.TryGetValue(step.Id, out var use) && use.Any) || _services.Masker.Reveals(text));
             var elapsed = (long)_services.Time.GetElapsedTime(started).TotalMilliseconds;
             if (cancellationToken.IsCancellationRequested)
             {
