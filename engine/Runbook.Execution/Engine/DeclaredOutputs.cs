@@ -66,6 +66,16 @@ public static class DeclaredOutputs
         return StepOutcome.Success(converted);
     }
 
+    /// <summary>Whether a run value already is of the type (null is of every type: a skipped step's, a missing output).</summary>
+    public static bool Holds(OutputType type, object? value) => (type, value) switch
+    {
+        (_, null) or (OutputType.Json, _) => true,
+        (OutputType.String, string) or (OutputType.Boolean, bool) => true,
+        (OutputType.Integer, long or int) or (OutputType.Number, long or int or decimal or double) => true,
+        (OutputType.List, IReadOnlyList<object?>) or (OutputType.Object, IReadOnlyDictionary<string, object?>) => true,
+        _ => false,
+    };
+
     /// <summary>One value as the declared type: a value of that type already is kept, anything else is read from its text.</summary>
     public static Conversion To(OutputType type, object? value) => (type, value) switch
     {

@@ -7,7 +7,7 @@ namespace Runbook.Language.Expressions;
 /// <summary>
 /// Comparisons and arithmetic over step outputs, held to the outputs' types: a run: step's outputs are text
 /// unless declared otherwise, so <c>steps.x.outputs.count &gt; 3</c> compares text (Scriban compares "10" and "9"
-/// as text), and a boolean output compared with <c>'true'</c> is never equal.
+/// as text), and a boolean output compared with <c>'true'</c> compares text, which <c>'True'</c> never matches.
 /// </summary>
 public static partial class ExpressionChecker
 {
@@ -82,11 +82,13 @@ public static partial class ExpressionChecker
             var reference = $"steps.{output.Step}.outputs.{output.Name}";
             var (message, fix) = output.Type switch
             {
-                OutputType.Boolean when text || number => ($"{reference} is a boolean, compared with {Quote(literal)}: it is never equal",
+                OutputType.Boolean when text => ($"{reference} is a boolean, compared with the text {Quote(literal)}: that compares text, not booleans ('True' and 'yes' never match)",
                     "compare with true or false (no quotes), or use the output itself as the condition"),
-                OutputType.Integer or OutputType.Number when text => ($"{reference} is {(output.Type == OutputType.Integer ? "an integer" : "a number")}, compared with the text {Quote(literal)}",
+                OutputType.Boolean when number => ($"{reference} is a boolean, compared with the number {Quote(literal)}: a boolean is true or false, never a number",
+                    "compare with true or false (no quotes), or use the output itself as the condition"),
+                OutputType.Integer or OutputType.Number when text => ($"{reference} is {(output.Type == OutputType.Integer ? "an integer" : "a number")}, compared with the text {Quote(literal)}: that compares text, not numbers ('3.0' and '03' never match 3)",
                     "compare with a number literal (no quotes)"),
-                OutputType.List or OutputType.Object => ($"{reference} is {(output.Type == OutputType.List ? "a list" : "an object")}, compared with {Quote(literal)}",
+                OutputType.List or OutputType.Object => ($"{reference} is {(output.Type == OutputType.List ? "a list" : "an object")}, compared with {Quote(literal)}: it is never a single value",
                     output.Type == OutputType.List ? $"compare its size ({reference} | array.size) or an item of it" : $"compare one of its members ({reference}.<name>)"),
                 _ => (null, null),
             };

@@ -124,14 +124,14 @@ public sealed class OutputTypeCheckingTests
     }
 
     [Theory]
-    [InlineData("steps.pods.outputs.ready == 'true'", "steps.pods.outputs.ready is a boolean, compared with 'true': it is never equal")]
-    [InlineData("'false' != steps.status.outputs.healthy", "steps.status.outputs.healthy is a boolean, compared with 'false': it is never equal")]
-    [InlineData("steps.pods.outputs.ready == 1", "steps.pods.outputs.ready is a boolean, compared with 1: it is never equal")]
-    [InlineData("steps.pods.outputs.typed == '3'", "steps.pods.outputs.typed is an integer, compared with the text '3'")]
-    [InlineData("steps.pods.outputs.exit_code != '0'", "steps.pods.outputs.exit_code is an integer, compared with the text '0'")]
-    [InlineData("steps.pods.outputs.ratio > '0.5'", "steps.pods.outputs.ratio is a number, compared with the text '0.5'")]
-    [InlineData("steps.pods.outputs.names == 'api'", "steps.pods.outputs.names is a list, compared with 'api'")]
-    [InlineData("steps.pods.outputs.doc == 3", "steps.pods.outputs.doc is an object, compared with 3")]
+    [InlineData("steps.pods.outputs.ready == 'true'", "steps.pods.outputs.ready is a boolean, compared with the text 'true': that compares text, not booleans ('True' and 'yes' never match)")]
+    [InlineData("'false' != steps.status.outputs.healthy", "steps.status.outputs.healthy is a boolean, compared with the text 'false': that compares text, not booleans ('True' and 'yes' never match)")]
+    [InlineData("steps.pods.outputs.ready == 1", "steps.pods.outputs.ready is a boolean, compared with the number 1: a boolean is true or false, never a number")]
+    [InlineData("steps.pods.outputs.typed == '3'", "steps.pods.outputs.typed is an integer, compared with the text '3': that compares text, not numbers ('3.0' and '03' never match 3)")]
+    [InlineData("steps.pods.outputs.exit_code != '0'", "steps.pods.outputs.exit_code is an integer, compared with the text '0': that compares text, not numbers ('3.0' and '03' never match 3)")]
+    [InlineData("steps.pods.outputs.ratio > '0.5'", "steps.pods.outputs.ratio is a number, compared with the text '0.5': that compares text, not numbers ('3.0' and '03' never match 3)")]
+    [InlineData("steps.pods.outputs.names == 'api'", "steps.pods.outputs.names is a list, compared with 'api': it is never a single value")]
+    [InlineData("steps.pods.outputs.doc == 3", "steps.pods.outputs.doc is an object, compared with 3: it is never a single value")]
     public void A_typed_output_compared_with_a_literal_of_another_type_is_a_warning_at_the_literal(string condition, string message)
     {
         var d = Assert.Single(Check(condition));
