@@ -17,6 +17,9 @@ internal sealed class PlaybookIndex
     /// <summary>The types of a run: step's own outputs.</summary>
     public static readonly OutputDescriptor[] RunOutputTypes = [OutputDescriptor.Text("stdout"), OutputDescriptor.Text("stderr"), OutputDescriptor.Integer("exit_code")];
 
+    /// <summary>A for_each step's only output: the list of its items' outputs, in input order.</summary>
+    public static readonly string[] FanOutOutputs = ["items"];
+
     private readonly FrozenDictionary<string, IndexedStep> _steps;
     private readonly ActionCatalog _catalog;
 
@@ -34,7 +37,11 @@ internal sealed class PlaybookIndex
         }
 
         _steps = steps.ToFrozenDictionary(StringComparer.Ordinal);
+        ItemNames = playbook.Steps.Where(s => s.ForEach is not null).Select(s => s.ForEach!.ItemName).ToFrozenSet(StringComparer.Ordinal);
     }
+
+    /// <summary>The names the playbook's for_each steps give their items (item, or each as: name).</summary>
+    public FrozenSet<string> ItemNames { get; }
 
     public Playbook Playbook { get; }
 
@@ -47,6 +54,11 @@ internal sealed class PlaybookIndex
         if (Find(id)?.Step is not { } step)
         {
             return null;
+        }
+
+        if (step.ForEach is not null)
+        {
+            return FanOutOutputs; // each item's outputs are read through items[i]
         }
 
         var declared = step.Outputs.Select(o => o.Name);
@@ -68,6 +80,12 @@ internal sealed class PlaybookIndex
         if (Find(id)?.Step is not { } step)
         {
             return null;
+        }
+
+        if (step.ForEach is not null)
+        {
+            // Each item's outputs are read through items[i], whose members the checker does not type.
+            return output == FanOutOutputs[0] ? new KnownOutputType(OutputType.List, OutputTypeSource.Action) : null;
         }
 
         var declared = step.Outputs.FirstOrDefault(o => o.Name == output);
