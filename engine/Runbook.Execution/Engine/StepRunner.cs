@@ -73,6 +73,7 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
             run.Emit(new StepStartedEvent(run.RunId, run.Now, id, item?.DisplayName ?? step.DisplayName, step.Phase.ToName(), ActiveRun.ActionName(step.Action), attempt));
 
             var outcome = await AttemptAsync(step, id, attempt, Current, cancellationToken).ConfigureAwait(false);
+            outcome = DeclaredOutputs.Convert(step, outcome, text => (_scriptSecretUse.TryGetValue(id, out var use) && use.Any) || run.Services.Masker.Reveals(text));
             var elapsed = (long)run.Services.Time.GetElapsedTime(started).TotalMilliseconds;
             if (cancellationToken.IsCancellationRequested)
             {
