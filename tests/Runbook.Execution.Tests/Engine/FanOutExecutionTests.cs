@@ -336,6 +336,27 @@ public sealed class FanOutExecutionTests
         Assert.Equal(["restart[api]", "restart[worker]", "restart"], skipped);
     }
 
+    [Fact]
+    public async Task A_fan_out_over_services_locks_each_items_service_before_the_run_starts()
+    {
+        var scale = new FakeAction("service.scale");
+        await using var harness = new ExecutorHarness(scale);
+        var journal = await harness.JournalAsync();
+        await journal.TryAcquireLeaseAsync("compose/worker", "someone-else", TimeSpan.FromMinutes(2));
+
+        var blocked = await harness.RunAsync(Playbook("""
+            - id: up
+              for_each: [api, worker]
+              uses: service.scale
+              with: { service: "${{ item }}", replicas: 5 }
+              rollback: { uses: service.scale, with: { service: "${{ item }}", replicas: 2 } }
+            """));
+
+        Assert.Equal(RunStatus.Failed, blocked.Status);
+        Assert.Contains("target compose/worker is locked by run someone-else", blocked.Summary, StringComparison.Ordinal);
+        Assert.Empty(scale.Calls);
+    }
+
     private const string PerItemGate = """
         - id: deploy
           for_each: [api, worker]
