@@ -119,6 +119,36 @@ public sealed partial class FanOutTests : IDisposable
 
     [Theory]
     [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
+    public void With_fail_fast_a_failed_item_lets_the_running_items_finish_starts_no_new_one_and_undoes_them_newest_completion_first(CliTarget cli)
+    {
+        var run = cli.Run("exec", $"{Folder}/parallel.yaml", "--journal", Journal, "--input", $"ledger={Ledger}", "--input", "fail_item=2");
+
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}\n{run.Out}{run.Error}");
+        var lines = LedgerLines();
+        Assert.Equal(["start 1", "start 2", "start 3"], lines.Where(l => l.StartsWith("start ", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        var ends = lines.Where(l => l.StartsWith("end ", StringComparison.Ordinal)).Select(l => l[4..]).ToList();
+        Assert.Equal(["1", "3"], ends.Order(StringComparer.Ordinal));
+        Assert.Equal(ends.AsEnumerable().Reverse(), lines.Where(l => l.StartsWith("undo ", StringComparison.Ordinal)).Select(l => l[5..]));
+        Assert.True(lines.FindLastIndex(l => l.StartsWith("end ", StringComparison.Ordinal)) < lines.FindIndex(l => l.StartsWith("undo ", StringComparison.Ordinal)),
+            "a compensation ran before every running item had finished:\n" + string.Join('\n', lines));
+    }
+
+    [Theory]
+    [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
+    public void A_fan_out_over_an_empty_list_is_skipped_and_its_outputs_items_is_an_empty_list(CliTarget cli)
+    {
+        var report = Directory.CreateDirectory(Path.Combine(_folder, "report")).FullName;
+        var run = cli.Run("exec", $"{Folder}/empty.yaml", "--journal", Journal, "--input", $"report={report}");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Out}{run.Error}");
+        Assert.False(File.Exists(Path.Combine(report, "ran.txt")));
+        Assert.Equal("skipped", File.ReadAllText(Path.Combine(report, "status.txt")));
+        Assert.Equal("[]", File.ReadAllText(Path.Combine(report, "items.json")).Replace(" ", string.Empty, StringComparison.Ordinal));
+        Assert.Contains("for_each: no items", run.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
     public void Fail_fast_false_runs_every_item_then_fails_the_step_and_undoes_the_items_that_completed(CliTarget cli)
     {
         var run = cli.Run("exec", $"{Folder}/keep-going.yaml", "--journal", Journal, "--input", $"ledger={Ledger}");
@@ -281,6 +311,49 @@ public sealed partial class FanOutTests : IDisposable
                 Assert.DoesNotContain(form, written.ToString(), StringComparison.Ordinal);
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
+    public void A_fan_out_over_a_secret_list_resumed_after_a_crash_gives_the_remaining_items_their_real_values(CliTarget cli)
+    {
+        string[] tokens = ["tok-0c1d2e3f4a", "tok-5b6c7d8e9f", "tok-a1b2c3d4e5"];
+        var sink = Directory.CreateDirectory(Path.Combine(_folder, "sink")).FullName;
+        var hold = Path.Combine(_folder, "hold");
+        File.WriteAllText(hold, string.Empty);
+        cli = cli.With("FANOUT_TOKENS", JsonSerializer.Serialize(tokens));
+
+        using (var engine = cli.Launch("exec", $"{Folder}/secret-crash.yaml", "--journal", Journal, "--input", $"sink={sink}", "--input", $"hold={hold}"))
+        {
+            var ledger = Path.Combine(sink, "ledger");
+            WaitFor(() => engine.HasExited || (File.Exists(ledger) && File.ReadAllText(ledger).Contains("start 1", StringComparison.Ordinal)), "the second item to start");
+            Assert.False(engine.HasExited, "the run ended before the test could kill it");
+            engine.Kill(entireProcessTree: false);
+            engine.WaitForExit();
+            KillProcess(int.Parse(File.ReadAllText(Path.Combine(sink, "pid")).Trim(), CultureInfo.InvariantCulture));
+        }
+
+        File.Delete(hold);
+        var runId = LatestRun(cli);
+        var asked = cli.Run("resume", runId, "--journal", Journal);
+        Assert.True(asked.ExitCode == 2, $"exit {asked.ExitCode}\n{asked.Out}{asked.Error}");
+        var unsure = Regex.Match(asked.Error, @"--rerun '?(rotate\[[^\]\s']*\])").Groups[1].Value;
+        Assert.True(unsure.Length > 0, $"resume did not name the item to re-run: {asked.Error}");
+        var resumed = cli.Run("resume", runId, "--journal", Journal, "--rerun", unsure);
+
+        Assert.True(resumed.ExitCode == 0, $"exit {resumed.ExitCode}\n{resumed.Out}{resumed.Error}");
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            Assert.Equal(tokens[i], File.ReadAllText(Path.Combine(sink, $"token-{i}.txt")));
+        }
+
+        var written = new StringBuilder(asked.Out + asked.Error + resumed.Out + resumed.Error + cli.Run("show", runId, "--journal", Journal, "--format", "json").Out);
+        foreach (var file in Directory.GetFiles(_folder, "journal.db*"))
+        {
+            written.Append(Encoding.UTF8.GetString(File.ReadAllBytes(file)));
+        }
+
+        Assert.All(tokens, token => Assert.DoesNotContain(token, written.ToString(), StringComparison.Ordinal));
     }
 
     private List<string> LedgerLines() => File.Exists(Ledger) ? [.. File.ReadAllLines(Ledger)] : [];
