@@ -15,11 +15,12 @@ public sealed partial class PlaybookBinder
     [
         "id", "name", "run", "uses", "with", "if", "needs", "mutates", "idempotent", "timeout", "retry", "on_failure",
         "approval", "rollback", "irreversible", "outputs", "shell", "working-directory", "env",
+        "for_each", "as", "max_parallel", "fail_fast",
     ];
 
     private static readonly string[] RollbackKeys = ["name", "run", "uses", "with", "shell", "working-directory", "env", "timeout"];
     private static readonly string[] RetryKeys = ["attempts", "interval", "backoff", "max_interval", "jitter"];
-    private static readonly string[] ApprovalKeys = ["approvers", "min_approvals", "timeout", "message", "allow_self_approval"];
+    private static readonly string[] ApprovalKeys = ["approvers", "min_approvals", "timeout", "message", "allow_self_approval", "per_item"];
     private static readonly string[] RunOnlyKeys = ["shell", "working-directory", "env"];
 
     private static readonly Dictionary<string, FailureMode> FailureModes = new(StringComparer.Ordinal)
@@ -159,7 +160,10 @@ public sealed partial class PlaybookBinder
             BindApproval(reader),
             BindRollback(reader),
             reader.Bool("irreversible") ?? false,
-            BindOutputs(reader));
+            BindOutputs(reader))
+        {
+            ForEach = BindFanOut(reader),
+        };
     }
 
     /// <summary>Binds run: or uses: with their companions; shared by steps and rollbacks.</summary>
@@ -266,7 +270,10 @@ public sealed partial class PlaybookBinder
                     approval.Duration("timeout"),
                     approval.Template("message"),
                     approval.Bool("allow_self_approval") ?? false,
-                    map.Span);
+                    map.Span)
+                {
+                    PerItem = approval.Bool("per_item") ?? false,
+                };
             default:
                 reader.WrongType("approval", node, "true or a mapping { approvers, min_approvals, timeout, message }");
                 return null;

@@ -13,6 +13,9 @@ internal sealed class PlaybookIndex
     /// <summary>Every run: step can be read for these, beyond what it declares.</summary>
     public static readonly string[] RunOutputs = ["stdout", "stderr", "exit_code"];
 
+    /// <summary>A for_each step's only output: the list of its items' outputs, in input order.</summary>
+    public static readonly string[] FanOutOutputs = ["items"];
+
     private readonly FrozenDictionary<string, IndexedStep> _steps;
     private readonly ActionCatalog _catalog;
 
@@ -30,7 +33,11 @@ internal sealed class PlaybookIndex
         }
 
         _steps = steps.ToFrozenDictionary(StringComparer.Ordinal);
+        ItemNames = playbook.Steps.Where(s => s.ForEach is not null).Select(s => s.ForEach!.ItemName).ToFrozenSet(StringComparer.Ordinal);
     }
+
+    /// <summary>The names the playbook's for_each steps give their items (item, or each as: name).</summary>
+    public FrozenSet<string> ItemNames { get; }
 
     public Playbook Playbook { get; }
 
@@ -43,6 +50,11 @@ internal sealed class PlaybookIndex
         if (Find(id)?.Step is not { } step)
         {
             return null;
+        }
+
+        if (step.ForEach is not null)
+        {
+            return FanOutOutputs; // each item's outputs are read through items[i]
         }
 
         var declared = step.Outputs.Select(o => o.Name);

@@ -77,6 +77,11 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor UndeclaredEnvironmentVariable = Error("RB0316", "Environment variable not declared");
 
     // Fan-out (for_each).
+    public static readonly DiagnosticDescriptor ForEachNotAList = Error("RB0117", "for_each is not a list or a mapping");
+    public static readonly DiagnosticDescriptor InvalidItemName = Error("RB0118", "Invalid or shadowing item name (as:)");
+    public static readonly DiagnosticDescriptor FanOutKeyWithoutForEach = Error("RB0119", "Fan-out key without for_each");
+    public static readonly DiagnosticDescriptor ItemOutsideForEach = Error("RB0214", "Item name used outside a for_each step");
+    public static readonly DiagnosticDescriptor ItemMemberUnknown = Error("RB0215", "Item has no such member");
 
     // Providers a playbook is for (providers:).
 
@@ -104,6 +109,7 @@ public static class Descriptors
         SecretInNotification, UndeclaredEnvironmentVariable,
 
         // fan-out
+        ForEachNotAList, InvalidItemName, FanOutKeyWithoutForEach, ItemOutsideForEach, ItemMemberUnknown,
 
         // providers
 

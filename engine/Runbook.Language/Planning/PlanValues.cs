@@ -103,6 +103,8 @@ internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, 
         null => string.Empty,
         bool b => b ? "true" : "false",
         decimal d => d.ToString(CultureInfo.InvariantCulture),
+        string s => s,
+        System.Collections.IEnumerable list => Json.Write(list.Cast<object?>().ToList()),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
     };
