@@ -133,7 +133,7 @@ internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console)
         _live?.UpdateTarget(Render());
     }
 
-    private IRenderable Render()
+    internal IRenderable Render()
     {
         var tree = new Tree(new Markup($"[bold]{_title}[/]"));
         foreach (var phase in graph.Phases)
@@ -264,8 +264,9 @@ internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console)
                     node.AddNode(new Markup($"[red]✖[/] {Markup.Escape(id)} [grey]{Markup.Escape(detail.Length > 80 ? detail[..80] + "…" : detail)}[/]"));
                 }
 
-                var counts = _counts.Where(c => c.Value > 0).Select(c => $"{c.Value:N0} {c.Key}");
-                node.AddNode(new Markup($"[grey]items: {Markup.Escape(string.Join(" · ", counts))}{(_active.Count > Shown ? $" ({_active.Count - Shown:N0} more active not shown)" : string.Empty)}[/]"));
+                var counts = _counts.Where(c => c.Value > 0).Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Value:N0} {c.Key}"));
+                var hidden = _active.Count > Shown ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({_active.Count - Shown:N0} more active not shown)") : string.Empty;
+                node.AddNode(new Markup($"[grey]items: {Markup.Escape(string.Join(" · ", counts))}{hidden}[/]"));
             }
         }
     }

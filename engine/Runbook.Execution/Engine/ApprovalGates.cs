@@ -210,7 +210,8 @@ internal sealed class ApprovalGates(ActiveRun run, Func<Task<RunOutcome>> interr
 
         var shown = list.Items.Take(ListShown).Select(i => run.Mask(Values.ToText(i)));
         var rest = list.Count - ListShown;
-        return $"[{string.Join(", ", shown)}]" + (rest > 0 ? $" … and {rest:N0} more ({list.Count:N0} items)" : string.Empty);
+        return $"[{string.Join(", ", shown)}]"
+            + (rest > 0 ? string.Create(CultureInfo.InvariantCulture, $" … and {rest:N0} more ({list.Count:N0} items)") : string.Empty);
     }
 
     /// <summary>A sub-step id in a command to copy: quoted, since a shell reads its brackets as a pattern.</summary>

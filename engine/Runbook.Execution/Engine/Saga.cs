@@ -105,7 +105,7 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
     }
 
     private static string Named(IReadOnlyList<string> ids) =>
-        ids.Count <= IdsNamed ? string.Join(", ", ids) : $"{string.Join(", ", ids.Take(IdsNamed))} and {ids.Count - IdsNamed:N0} more";
+        ids.Count <= IdsNamed ? string.Join(", ", ids) : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(", ", ids.Take(IdsNamed))} and {ids.Count - IdsNamed:N0} more");
 
     private static bool IsSubPlaybook(Step step) => step.Action is UsesAction { Name: "playbook.run" };
 
