@@ -27,24 +27,28 @@ internal sealed class SecretUse
 /// </summary>
 internal sealed class RunExpressions
 {
-    private readonly Executor.ExpressionInputs _run;
+    private readonly ExpressionInputs _run;
     private readonly ExpressionEvaluator _evaluator;
     private readonly SecretUse? _use;
 
-    public RunExpressions(Executor.ExpressionInputs inputs)
+    public RunExpressions(ExpressionInputs inputs)
         : this(inputs, new ExpressionEvaluator(new EvaluationContext(inputs.Inputs, inputs.Steps, inputs.Environment, inputs.Run, inputs.Status)
         {
             Secrets = new SecretSources(inputs.SecretInputs, inputs.SecretSteps, inputs.SecretEnvironment, inputs.Masker.Reveals),
+            Locals = inputs.Locals,
         }), null)
     {
     }
 
-    private RunExpressions(Executor.ExpressionInputs inputs, ExpressionEvaluator evaluator, SecretUse? use)
+    private RunExpressions(ExpressionInputs inputs, ExpressionEvaluator evaluator, SecretUse? use)
     {
         _run = inputs;
         _evaluator = evaluator;
         _use = use;
     }
+
+    /// <summary>The same view of the run, with the names one item of a fan-out reads (<c>item</c>, <c>item_index</c>).</summary>
+    public RunExpressions WithLocals(IReadOnlyDictionary<string, object?> locals) => new(_run with { Locals = locals });
 
     /// <summary>The same view, also marking <paramref name="use"/> whenever an expression reads a secret.</summary>
     public RunExpressions Recording(SecretUse use) => new(_run, _evaluator, use);

@@ -9,7 +9,7 @@ namespace Runbook.Language.Binding;
 
 public sealed partial class PlaybookBinder
 {
-    private static readonly string[] InputKeys = ["type", "description", "default", "required", "pattern", "min", "max", "values", "from"];
+    private static readonly string[] InputKeys = ["type", "description", "default", "required", "pattern", "min", "max", "values", "from", "items"];
 
     private static readonly Dictionary<string, InputType> InputTypes = new(StringComparer.Ordinal)
     {
@@ -19,6 +19,15 @@ public sealed partial class PlaybookBinder
         ["enum"] = InputType.Enum,
         ["duration"] = InputType.Duration,
         ["secret"] = InputType.Secret,
+        ["list"] = InputType.List,
+    };
+
+    /// <summary>What a list input's items may be (<c>items:</c>): plain values an expression can compare.</summary>
+    private static readonly Dictionary<string, InputType> ItemTypes = new(StringComparer.Ordinal)
+    {
+        ["string"] = InputType.String,
+        ["number"] = InputType.Number,
+        ["boolean"] = InputType.Boolean,
     };
 
     private ImmutableArray<InputDefinition> BindInputs(YamlMapping? inputs)
@@ -75,7 +84,10 @@ public sealed partial class PlaybookBinder
         }
 
         var from = BindSecretSource(key, reader, type.Value);
-        var defaultValue = reader.Scalar("default") is { } d ? BindDefault(key.Value, d, type.Value, values) : null;
+        var itemType = BindItemType(key, reader, type.Value);
+        var defaultValue = type == InputType.List
+            ? (object?)BindListDefault(key.Value, reader, itemType)
+            : reader.Scalar("default") is { } d ? BindDefault(key.Value, d, type.Value, values) : null;
         var min = reader.Number("min");
         var max = reader.Number("max");
         if ((min is not null || max is not null) && type != InputType.Number)
@@ -99,7 +111,66 @@ public sealed partial class PlaybookBinder
             min,
             max,
             values,
-            from);
+            from)
+        {
+            ItemType = itemType,
+        };
+    }
+
+    /// <summary><c>items:</c> says what a list input holds; it means nothing on any other input.</summary>
+    private InputType BindItemType(YamlScalar key, MapReader reader, InputType type)
+    {
+        if (!reader.Has("items"))
+        {
+            return InputType.String;
+        }
+
+        if (type != InputType.List)
+        {
+            _diagnostics.Add(Descriptors.InvalidInput, reader.KeySpan("items"), $"'items' applies to list inputs, and '{key.Value}' is {type.ToString().ToLowerInvariant()}",
+                "set 'type: list' or remove 'items'");
+            return InputType.String;
+        }
+
+        return reader.Enum("items", ItemTypes) ?? InputType.String;
+    }
+
+    /// <summary>A list input's default is a YAML list whose every item has the input's item type.</summary>
+    private ImmutableArray<object>? BindListDefault(string name, MapReader reader, InputType itemType)
+    {
+        switch (reader["default"])
+        {
+            case null or YamlScalar { IsNull: true }:
+                return null;
+            case YamlSequence list:
+                var items = ImmutableArray.CreateBuilder<object>(list.Items.Length);
+                var valid = true;
+                foreach (var node in list.Items)
+                {
+                    object? item = node is YamlScalar { IsNull: false } s ? itemType switch
+                    {
+                        InputType.Number => ScalarValues.TryNumber(s, out var n) ? n : null,
+                        InputType.Boolean => ScalarValues.TryBool(s, out var b) ? b : null,
+                        _ => s.Value,
+                    } : null;
+                    if (item is null)
+                    {
+                        var found = node is YamlScalar scalar ? $"'{scalar.Value}'" : node.KindName;
+                        _diagnostics.Add(Descriptors.InvalidInput, node.Span, $"an item of the default of list input '{name}' must be a {itemType.ToString().ToLowerInvariant()}, found {found}",
+                            $"write every item as a {itemType.ToString().ToLowerInvariant()}, or change 'items:'");
+                        valid = false;
+                        continue;
+                    }
+
+                    items.Add(item);
+                }
+
+                return valid ? items.MoveToImmutable() : null;
+            case var other:
+                _diagnostics.Add(Descriptors.InvalidInput, other.Span, $"the default of list input '{name}' must be a YAML list, found {(other is YamlScalar s2 ? $"'{s2.Value}'" : other.KindName)}",
+                    "write 'default: [api, worker]' (or one item per line under 'default:')");
+                return null;
+        }
     }
 
     private SecretSource? BindSecretSource(YamlScalar key, MapReader reader, InputType type)

@@ -15,11 +15,12 @@ public sealed partial class PlaybookBinder
     [
         "id", "name", "run", "uses", "with", "if", "needs", "mutates", "idempotent", "timeout", "retry", "on_failure",
         "approval", "rollback", "irreversible", "outputs", "shell", "working-directory", "env",
+        "for_each", "as", "max_parallel", "fail_fast",
     ];
 
     private static readonly string[] RollbackKeys = ["name", "run", "uses", "with", "shell", "working-directory", "env", "timeout"];
     private static readonly string[] RetryKeys = ["attempts", "interval", "backoff", "max_interval", "jitter"];
-    private static readonly string[] ApprovalKeys = ["approvers", "min_approvals", "timeout", "message", "allow_self_approval"];
+    private static readonly string[] ApprovalKeys = ["approvers", "min_approvals", "timeout", "message", "allow_self_approval", "per_item"];
     private static readonly string[] RunOnlyKeys = ["shell", "working-directory", "env"];
 
     private static readonly Dictionary<string, FailureMode> FailureModes = new(StringComparer.Ordinal)
@@ -159,7 +160,10 @@ public sealed partial class PlaybookBinder
             BindApproval(reader),
             BindRollback(reader) ?? DefaultRollbackFor(idNode.Value, action),
             reader.Bool("irreversible") ?? false,
-            BindOutputs(reader));
+            BindOutputs(reader))
+        {
+            ForEach = BindFanOut(reader),
+        };
     }
 
     /// <summary>Binds run: or uses: with their companions; shared by steps and rollbacks.</summary>
@@ -266,7 +270,10 @@ public sealed partial class PlaybookBinder
                     approval.Duration("timeout"),
                     approval.Template("message"),
                     approval.Bool("allow_self_approval") ?? false,
-                    map.Span);
+                    map.Span)
+                {
+                    PerItem = approval.Bool("per_item") ?? false,
+                };
             default:
                 reader.WrongType("approval", node, "true or a mapping { approvers, min_approvals, timeout, message }");
                 return null;
@@ -290,38 +297,6 @@ public sealed partial class PlaybookBinder
         var rollback = new MapReader(map, "rollback", RollbackKeys, _diagnostics);
         var action = BindAction(rollback, "the rollback", map.Span);
         return action is null ? null : new Compensation(action, rollback.String("name"), rollback.Duration("timeout"), map.Span);
-    }
-
-    private ImmutableArray<OutputDeclaration> BindOutputs(MapReader reader)
-    {
-        var node = reader["outputs"];
-        var result = ImmutableArray.CreateBuilder<OutputDeclaration>();
-        switch (node)
-        {
-            case null:
-                break;
-            case YamlMapping map:
-                foreach (var (key, value) in map.Entries)
-                {
-                    CheckIdentifier(key.Value, key.Span, "output name");
-                    result.Add(new OutputDeclaration(key.Value, (value as YamlScalar)?.Value, key.Span));
-                }
-
-                break;
-            case YamlSequence:
-                foreach (var item in reader.ScalarList("outputs"))
-                {
-                    CheckIdentifier(item.Value, item.Span, "output name");
-                    result.Add(new OutputDeclaration(item.Value, null, item.Span));
-                }
-
-                break;
-            default:
-                reader.WrongType("outputs", node, "a mapping of output names to descriptions");
-                break;
-        }
-
-        return result.ToImmutable();
     }
 
     private ImmutableArray<Argument> BindNamedValues(YamlMapping? map) =>

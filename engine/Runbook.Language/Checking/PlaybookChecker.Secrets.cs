@@ -72,7 +72,8 @@ public sealed partial class PlaybookChecker
 
             var scope = new StepScope(_index, step, inRollback: false);
             var readsSecret = secrets.Any(s => NamesVariable(run, "INPUT_" + s.Name.ToUpperInvariant()));
-            foreach (var (template, _) in StepTemplates.Of(run))
+            // A fan-out's items come from its for_each: a secret-derived list makes every item secret-derived too.
+            foreach (var template in StepTemplates.Of(run).Select(t => t.Template).Concat(step.ForEach?.Items.Templates() ?? []))
             {
                 foreach (var expression in template.Expressions)
                 {

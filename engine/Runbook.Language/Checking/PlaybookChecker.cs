@@ -93,7 +93,8 @@ public sealed partial class PlaybookChecker
         }
 
         CheckNeeds(step);
-        CheckExpressions(step);
+        CheckExpressions(step, CheckFanOut(step));
+        CheckSkippableOutputs(step, descriptor);
         CheckSafety(phase, step, descriptor);
     }
 
@@ -128,9 +129,9 @@ public sealed partial class PlaybookChecker
         }
     }
 
-    private void CheckExpressions(Step step)
+    private void CheckExpressions(Step step, IReadOnlyDictionary<string, LocalName>? locals)
     {
-        var own = new StepScope(_index, step, inRollback: false);
+        var own = new StepScope(_index, step, inRollback: false, locals);
         foreach (var (template, place) in StepTemplates.Of(step))
         {
             foreach (var expression in template.Expressions)
@@ -142,7 +143,7 @@ public sealed partial class PlaybookChecker
 
         if (step.Rollback is { } rollback)
         {
-            var rollbackScope = new StepScope(_index, step, inRollback: true);
+            var rollbackScope = new StepScope(_index, step, inRollback: true, locals);
             foreach (var (template, place) in StepTemplates.Of(rollback.Action))
             {
                 foreach (var expression in template.Expressions)

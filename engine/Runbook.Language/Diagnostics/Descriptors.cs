@@ -77,10 +77,19 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor UndeclaredEnvironmentVariable = Error("RB0316", "Environment variable not declared");
 
     // Fan-out (for_each).
+    public static readonly DiagnosticDescriptor ForEachNotAList = Error("RB0117", "for_each is not a list or a mapping");
+    public static readonly DiagnosticDescriptor InvalidItemName = Error("RB0118", "Invalid or shadowing item name (as:)");
+    public static readonly DiagnosticDescriptor FanOutKeyWithoutForEach = Error("RB0119", "Fan-out key without for_each");
+    public static readonly DiagnosticDescriptor ItemOutsideForEach = Error("RB0214", "Item name used outside a for_each step");
+    public static readonly DiagnosticDescriptor ItemMemberUnknown = Error("RB0215", "Item has no such member");
 
     // Providers a playbook is for (providers:).
 
     // Typed outputs.
+    public static readonly DiagnosticDescriptor UnknownOutputType = Error("RB0122", "Unknown output type");
+    public static readonly DiagnosticDescriptor TextOutputUsedAsNumber = Warning("RB0216", "Text output used as a number");
+    public static readonly DiagnosticDescriptor OutputComparedWithWrongType = Warning("RB0217", "Typed output compared with a value of another type");
+    public static readonly DiagnosticDescriptor SkippableOutputAsRequiredArgument = Warning("RB0318", "Output of a step that may be skipped passed as a required argument");
 
     // Metrics and alerts actions.
     public static readonly DiagnosticDescriptor InvalidThreshold = Error("RB0319", "expect: is not a threshold");
@@ -106,10 +115,12 @@ public static class Descriptors
         SecretInNotification, UndeclaredEnvironmentVariable,
 
         // fan-out
+        ForEachNotAList, InvalidItemName, FanOutKeyWithoutForEach, ItemOutsideForEach, ItemMemberUnknown,
 
         // providers
 
         // typed outputs
+        UnknownOutputType, TextOutputUsedAsNumber, OutputComparedWithWrongType, SkippableOutputAsRequiredArgument,
 
         // metrics and alerts
         InvalidThreshold, QueryPlaceholderMismatch,

@@ -11,7 +11,7 @@ namespace Runbook.Language.Expressions;
 /// expression stands; functions must exist and get the right number of arguments; comparisons of typed
 /// inputs must make sense. Each problem is reported at the offending name's own line and column.
 /// </summary>
-public static class ExpressionChecker
+public static partial class ExpressionChecker
 {
     public static ExpressionReferences Check(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
     {
@@ -25,7 +25,7 @@ public static class ExpressionChecker
         return walker.References();
     }
 
-    private sealed class Walker(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
+    private sealed partial class Walker(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
     {
         private readonly ImmutableArray<ExpressionReference>.Builder _inputs = ImmutableArray.CreateBuilder<ExpressionReference>();
         private readonly ImmutableArray<ExpressionReference>.Builder _steps = ImmutableArray.CreateBuilder<ExpressionReference>();
@@ -190,6 +190,17 @@ public static class ExpressionChecker
                 return;
             }
 
+            if (scope.Locals.ContainsKey(name))
+            {
+                return;
+            }
+
+            if (IsItemName(name))
+            {
+                ReportItemOutside(name, SpanOf(variable));
+                return;
+            }
+
             Report(Descriptors.UnknownContext, SpanOf(variable),
                 $"unknown name '{name}'{Suggestions.DidYouMean(name, FunctionCatalog.Roots.Concat(FunctionCatalog.GitHub.Keys))}",
                 "expressions read inputs.<name>, steps.<id>.outputs.<name>, steps.<id>.status, env.<NAME> and run.<field>; quote text as 'text'");
@@ -251,6 +262,18 @@ public static class ExpressionChecker
                             $"run holds: {string.Join(", ", FunctionCatalog.RunFields)}");
                     }
 
+                    break;
+                case var _ when scope.Locals.TryGetValue(root.Name, out var local):
+                    if (local.Members is { } members && segments.Count > 1 && !members.Contains(segments[1].Name))
+                    {
+                        Report(Descriptors.ItemMemberUnknown, segments[1].Span,
+                            $"'{root.Name}' is an entry of the for_each mapping: it has {string.Join(" and ", members)}, not '{segments[1].Name}'{Suggestions.DidYouMean(segments[1].Name, members)}",
+                            $"read {string.Join(" or ", members.Select(m => $"{root.Name}.{m}"))}");
+                    }
+
+                    break;
+                case var _ when IsItemName(root.Name):
+                    ReportItemOutside(root.Name, root.Span);
                     break;
                 default:
                     if (!FunctionCatalog.BuiltinNamespaces.Contains(root.Name))
@@ -319,6 +342,14 @@ public static class ExpressionChecker
             if (property.Name == "outputs" && segments.Count > 3 && scope.OutputsOf(id.Name) is { } outputs && !outputs.Contains(segments[3].Name))
             {
                 var output = segments[3];
+                if (scope.IsFanOut(id.Name))
+                {
+                    Report(Descriptors.UnknownOutput, output.Span,
+                        $"step '{id.Name}' runs for each item of its for_each: its only output is 'items', one entry per item, so it has no output '{output.Name}'",
+                        $"read one item's output: steps.{id.Name}.outputs.items[0].{output.Name}");
+                    return;
+                }
+
                 Report(Descriptors.UnknownOutput, output.Span,
                     $"step '{id.Name}' has no output '{output.Name}'{Suggestions.DidYouMean(output.Name, outputs)}",
                     outputs.Count == 0 ? $"declare it under the outputs: of '{id.Name}'" : $"its outputs: {string.Join(", ", outputs)}; a run: step declares its own under outputs:");
@@ -333,6 +364,11 @@ public static class ExpressionChecker
             var arithmetic = binary.Operator is ScriptBinaryOperator.Add or ScriptBinaryOperator.Subtract
                 or ScriptBinaryOperator.Multiply or ScriptBinaryOperator.Divide or ScriptBinaryOperator.DivideRound
                 or ScriptBinaryOperator.Modulus or ScriptBinaryOperator.Power;
+            if (CheckOutputTypes(binary, comparison, arithmetic))
+            {
+                return;
+            }
+
             foreach (var (side, other) in new[] { (binary.Left, binary.Right), (binary.Right, binary.Left) })
             {
                 if (comparison && StatusOf(side) is { } step && other is ScriptLiteral { Value: string status } named && !StepStatusNames.All.Contains(status))
@@ -344,14 +380,14 @@ public static class ExpressionChecker
                     return;
                 }
 
-                if (InputOf(side) is not { } input)
+                if (TypedOf(side) is not { } input)
                 {
                     continue;
                 }
 
                 if (arithmetic && input.Type == InputType.Boolean)
                 {
-                    Report(Descriptors.TypeMismatch, SpanOf(side!), $"input '{input.Name}' is a boolean; arithmetic on it has no meaning",
+                    Report(Descriptors.TypeMismatch, SpanOf(side!), $"{input.What} is a boolean; arithmetic on it has no meaning",
                         "compare it (== true) or use it as a condition");
                     return;
                 }
@@ -365,17 +401,17 @@ public static class ExpressionChecker
                 var number = literal.Value is int or long or double or float or decimal;
                 var message = input.Type switch
                 {
-                    InputType.Number when text => $"input '{input.Name}' is a number, compared with the text {Quote(literal)}",
-                    InputType.Boolean when text || number => $"input '{input.Name}' is a boolean, compared with {Quote(literal)}",
-                    InputType.String or InputType.Enum or InputType.Secret when number => $"input '{input.Name}' is {Article(input.Type)}, compared with the number {literal.Value}",
+                    InputType.Number when text => $"{input.What} is a number, compared with the text {Quote(literal)}",
+                    InputType.Boolean when text || number => $"{input.What} is a boolean, compared with {Quote(literal)}",
+                    InputType.String or InputType.Enum or InputType.Secret when number => $"{input.What} is {Article(input.Type)}, compared with the number {literal.Value}",
                     InputType.Enum when text && !input.Values.Contains((string)literal.Value!) =>
-                        $"input '{input.Name}' is never {Quote(literal)}: its values are {string.Join(", ", input.Values)}",
+                        $"{input.What} is never {Quote(literal)}: its values are {string.Join(", ", input.Values)}",
                     _ => null,
                 };
                 if (message is not null)
                 {
                     Report(Descriptors.TypeMismatch, SpanOf(literal), message,
-                        input.Type == InputType.Number ? "compare with a number literal (no quotes)" : "compare with a value of the input's type");
+                        input.Type == InputType.Number ? "compare with a number literal (no quotes)" : $"compare with a value of the {input.Noun}'s type");
                     return;
                 }
             }
@@ -383,6 +419,26 @@ public static class ExpressionChecker
 
         private string? StatusOf(ScriptExpression? node) =>
             node is ScriptMemberExpression member && Segments(member) is [{ Name: "steps" }, { } id, { Name: "status" }] ? id.Name : null;
+
+        /// <summary>An input, or a name bound in this step, whose type is known: what type checks compare against.</summary>
+        private TypedName? TypedOf(ScriptExpression? node)
+        {
+            if (InputOf(node) is { } input)
+            {
+                return new TypedName($"input '{input.Name}'", "input", input.Type, input.Values);
+            }
+
+            return node is ScriptVariableGlobal { Name: var name } && scope.Locals.TryGetValue(name, out var local) && local.Type is { } type
+                ? new TypedName($"{local.Origin} '{name}'", "item", type, [])
+                : null;
+        }
+
+        private bool IsItemName(string name) => name is FanOut.DefaultItemName or FanOut.IndexName || scope.ItemNames.Contains(name);
+
+        private void ReportItemOutside(string name, SourceSpan span) =>
+            Report(Descriptors.ItemOutsideForEach, span,
+                $"'{name}' is {(name == FanOut.IndexName ? "the position of an item" : "the item")} of a for_each step, and this is not inside one",
+                "add 'for_each:' to this step to run it once per item, or read the fan-out step's results as steps.<id>.outputs.items");
 
         private InputDefinition? InputOf(ScriptExpression? node) =>
             node is ScriptMemberExpression member && Segments(member) is [{ Name: "inputs" }, var name]
@@ -495,6 +551,9 @@ public static class ExpressionChecker
     }
 
     private sealed record Segment(string Name, SourceSpan Span);
+
+    /// <summary>A value whose type the checker knows: <paramref name="What"/> names it in messages.</summary>
+    private sealed record TypedName(string What, string Noun, InputType Type, ImmutableArray<string> Values);
 
     private sealed record Hyphen(string Written, string Fixed, SourceSpan Span);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Runbook.Language.Diagnostics;
 using Runbook.Language.Model;
@@ -70,6 +71,11 @@ public static class InputValues
 
     private static object? Convert(InputDefinition input, string text, DiagnosticBag diagnostics)
     {
+        if (input.Type == InputType.List)
+        {
+            return ConvertList(input, text, diagnostics);
+        }
+
         var origin = SourceSpan.None("--input");
         object? value = input.Type switch
         {
@@ -108,5 +114,80 @@ public static class InputValues
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// A list input from the command line: a JSON array (<c>["api","worker"]</c>) when the text starts with '[',
+    /// otherwise comma-separated items (<c>api,worker</c>), each trimmed. Empty text is the empty list. Every item
+    /// must have the input's item type; each is reported on its own.
+    /// </summary>
+    private static ImmutableArray<object>? ConvertList(InputDefinition input, string text, DiagnosticBag diagnostics)
+    {
+        var origin = SourceSpan.None("--input");
+        var itemType = input.ItemType.ToString().ToLowerInvariant();
+        var raw = new List<(string Text, bool Quoted)>();
+        if (text.TrimStart().StartsWith('['))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                if (document.RootElement.ValueKind != JsonValueKind.Array)
+                {
+                    throw new JsonException("not an array");
+                }
+
+                foreach (var element in document.RootElement.EnumerateArray())
+                {
+                    if (element.ValueKind is JsonValueKind.Array or JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined)
+                    {
+                        diagnostics.Add(Descriptors.InvalidInput, origin, $"input '{input.Name}' is a list of {itemType}s; item {raw.Count} is {element.ValueKind.ToString().ToLowerInvariant()}",
+                            $"pass plain {itemType}s: --input {input.Name}='[\"a\",\"b\"]' or --input {input.Name}=a,b");
+                        return null;
+                    }
+
+                    raw.Add(element.ValueKind == JsonValueKind.String ? (element.GetString()!, true) : (element.GetRawText(), false));
+                }
+            }
+            catch (JsonException)
+            {
+                diagnostics.Add(Descriptors.InvalidInput, origin, $"input '{input.Name}' starts with '[' but is not a JSON array",
+                    $"pass a JSON array (--input {input.Name}='[\"a\",\"b\"]') or comma-separated items (--input {input.Name}=a,b)");
+                return null;
+            }
+        }
+        else if (text.Trim().Length > 0)
+        {
+            raw.AddRange(text.Split(',').Select(item => (item.Trim(), false)));
+        }
+
+        var items = ImmutableArray.CreateBuilder<object>(raw.Count);
+        var valid = true;
+        for (var i = 0; i < raw.Count; i++)
+        {
+            var (itemText, quoted) = raw[i];
+            object? item = input.ItemType switch
+            {
+                InputType.Number => !quoted && decimal.TryParse(itemText, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : null,
+                InputType.Boolean => quoted ? null : itemText switch { "true" => true, "false" => false, _ => null },
+                _ => itemText,
+            };
+            if (item is null)
+            {
+                diagnostics.Add(Descriptors.InvalidInput, origin, $"input '{input.Name}' is a list of {itemType}s; item {i} is '{itemText}'",
+                    $"pass {itemType}s only, separated by commas");
+                valid = false;
+            }
+            else if (item is string s && input.Pattern is { } pattern && !Regex.IsMatch(s, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
+            {
+                diagnostics.Add(Descriptors.InvalidInput, origin, $"input '{input.Name}': item {i} must match {pattern}, got '{s}'", "pass items that match the pattern");
+                valid = false;
+            }
+            else
+            {
+                items.Add(item);
+            }
+        }
+
+        return valid ? items.MoveToImmutable() : null;
     }
 }

@@ -11,9 +11,15 @@ public enum InputType
     Enum,
     Duration,
     Secret,
+
+    /// <summary>A list of values of one <see cref="InputDefinition.ItemType"/> (<c>type: list</c>, <c>items:</c>).</summary>
+    List,
 }
 
-/// <summary>A declared input. <see cref="Default"/> holds a string, decimal, bool or <see cref="Duration"/>.</summary>
+/// <summary>
+/// A declared input. <see cref="Default"/> holds a string, decimal, bool or <see cref="Duration"/>, or for a list
+/// input an <see cref="ImmutableArray{T}"/> of string, decimal or bool.
+/// </summary>
 public sealed record InputDefinition(
     string Name,
     SourceSpan Span,
@@ -28,6 +34,9 @@ public sealed record InputDefinition(
     SecretSource? From)
 {
     public bool IsSecret => Type == InputType.Secret;
+
+    /// <summary>The type of each item of a list input (<c>items:</c>): string, number or boolean; string when not said.</summary>
+    public InputType ItemType { get; init; } = InputType.String;
 }
 
 public enum SecretSourceKind

@@ -57,6 +57,9 @@ public sealed record Step(
 public sealed record FanOut(ArgumentValue Items, string ItemName, int MaxParallel, bool FailFast, SourceSpan Span)
 {
     public const string DefaultItemName = "item";
+
+    /// <summary>The name of the item's 0-based position, also when <c>as:</c> renames the item.</summary>
+    public const string IndexName = "item_index";
 }
 
 /// <summary>A reference to a step by id, as written in <c>needs</c>.</summary>

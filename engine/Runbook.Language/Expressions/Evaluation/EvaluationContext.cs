@@ -26,6 +26,12 @@ public sealed record EvaluationContext(
     /// <summary>What is secret here; results computed from it are reported by <see cref="ExpressionEvaluator.EvaluateTracked"/>.</summary>
     public SecretSources Secrets { get; init; } = SecretSources.None;
 
+    /// <summary>
+    /// Names bound only inside one step: a for_each step's item (<c>item</c> or its <c>as:</c> name) and
+    /// <c>item_index</c>. Read as bare names; they never hide inputs, steps, env, run or a function.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> Locals { get; init; } = ImmutableDictionary<string, object?>.Empty;
+
     public static EvaluationContext Empty { get; } = new(
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, object?>.Empty,
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, object?>.Empty);

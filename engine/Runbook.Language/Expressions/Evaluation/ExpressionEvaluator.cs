@@ -127,6 +127,13 @@ public sealed class ExpressionEvaluator
         context.TemplateLoader = null;
         context.BuiltinObject.Remove("include");
         context.BuiltinObject.Remove("include_join");
+        if (_context.Locals.Count > 0)
+        {
+            // Pushed first, so the context's own names and the functions are found before any local of that name.
+            var secrets = _context.Secrets;
+            context.PushGlobal(ScriptValues.ToTrackedObject(_context.Locals, (_, value) => Reveals(secrets, value), reads, eager: false));
+        }
+
         context.PushGlobal(_functions);
         context.PushGlobal(Values(reads));
         return context;
