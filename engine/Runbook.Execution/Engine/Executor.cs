@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Runbook.Execution.Journal;
 using Runbook.Language;
@@ -12,39 +11,25 @@ namespace Runbook.Execution.Engine;
 /// retries, timeouts, and the saga of compensations when a step fails. Every state change goes to the
 /// journal before it is acted on, so a run can be resumed from the journal after any crash.
 /// </summary>
-public sealed partial class Executor
+public sealed class Executor
 {
-    private readonly ExecutorServices _services;
-    private readonly RunRequest _request;
-    private readonly StepGraph _graph;
-    private readonly Playbook _playbook;
-    private readonly string _runId;
-
-    /// <summary>Outputs as produced in this process; the journal holds them masked.</summary>
-    private readonly ConcurrentDictionary<string, ImmutableDictionary<string, object?>> _liveOutputs = new(StringComparer.Ordinal);
-    private readonly Lock _stateGate = new();
-    private RunState _state;
-    private long _version;
-    private CachedExpressions? _expressions;
+    private readonly ActiveRun _run;
+    private readonly StepRunner _steps;
+    private readonly ApprovalGates _gates;
+    private readonly Saga _saga;
+    private readonly Leases _leases;
 
     private Executor(ExecutorServices services, RunRequest request, RunState state)
     {
-        _services = services;
-        _request = request;
-        _playbook = request.Playbook.Playbook ?? throw new ArgumentException("the playbook must be valid", nameof(request));
-        _graph = request.Playbook.Graph ?? throw new ArgumentException("the playbook must be valid", nameof(request));
-        _runId = state.RunId;
-        _state = state;
-        foreach (var secret in _playbook.Inputs.Where(i => i.IsSecret))
-        {
-            if (request.Inputs.TryGetValue(secret.Name, out var value))
-            {
-                services.Masker.Add(Actions.Values.ToText(value));
-            }
-        }
+        _run = new ActiveRun(services, request, state);
+        var subPlaybooks = new SubPlaybooks(_run);
+        _steps = new StepRunner(_run, subPlaybooks);
+        _gates = new ApprovalGates(_run, InterruptAsync);
+        _saga = new Saga(_run, _steps, subPlaybooks);
+        _leases = new Leases(_run);
     }
 
-    public string RunId => _runId;
+    public string RunId => _run.RunId;
 
     /// <summary>A new run id: sortable by time, unique across machines.</summary>
     public static string NewRunId(TimeProvider time) =>
@@ -69,51 +54,40 @@ public sealed partial class Executor
     public static async Task<RunResult> RollbackAsync(ExecutorServices services, RunRequest request, RunState state, CancellationToken cancellationToken = default)
     {
         var executor = new Executor(services, request with { RunId = state.RunId }, state);
-        var outcome = await executor.CompensateAsync("requested by " + request.Initiator, cancellationToken).ConfigureAwait(false);
+        var outcome = await executor._saga.CompensateAsync("requested by " + request.Initiator, cancellationToken).ConfigureAwait(false);
         return await executor.FinishAsync(outcome, cancellationToken).ConfigureAwait(false);
-    }
-
-    private RunState State
-    {
-        get
-        {
-            lock (_stateGate)
-            {
-                return _state;
-            }
-        }
     }
 
     private async Task<RunResult> RunAsync(bool resumed, CancellationToken cancellationToken)
     {
         // A sub-playbook runs under its parent's locks.
-        var targets = _request.ParentRunId is null ? Targets() : [];
-        if (!_request.DryRun && await AcquireLeasesAsync(targets, cancellationToken).ConfigureAwait(false) is { } conflict)
+        var targets = _run.Request.ParentRunId is null ? _leases.Targets() : [];
+        if (!_run.Request.DryRun && await _leases.AcquireAsync(targets, cancellationToken).ConfigureAwait(false) is { } conflict)
         {
             if (resumed)
             {
                 // The run stays as it was, resumable once the other run lets go.
-                Emit(new RunFinishedEvent(_runId, Now, RunStatus.Failed.ToName(), 1, conflict));
-                return new RunResult(_runId, RunStatus.Failed, conflict);
+                _run.Emit(new RunFinishedEvent(_run.RunId, _run.Now, RunStatus.Failed.ToName(), 1, conflict));
+                return new RunResult(_run.RunId, RunStatus.Failed, conflict);
             }
 
-            await AppendAsync(JournalEventKind.RunStarted, null, RunStartedData(targets), CancellationToken.None).ConfigureAwait(false);
+            await _run.AppendAsync(JournalEventKind.RunStarted, null, RunStartedData(targets), CancellationToken.None).ConfigureAwait(false);
             return await FinishAsync(new RunOutcome(RunStatus.Failed, conflict), CancellationToken.None).ConfigureAwait(false);
         }
 
-        using var renewal = StartLeaseRenewal(targets);
+        using var renewal = _leases.StartRenewal(targets);
         try
         {
             if (resumed)
             {
-                await AppendAsync(JournalEventKind.RunResumed, null, new JsonData().Add("resumed_by", _request.Initiator).Add("engine", EngineProcess.Current?.ToData()), cancellationToken).ConfigureAwait(false);
+                await _run.AppendAsync(JournalEventKind.RunResumed, null, new JsonData().Add("resumed_by", _run.Request.Initiator).Add("engine", EngineProcess.Current?.ToData()), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await AppendAsync(JournalEventKind.RunStarted, null, RunStartedData(targets), cancellationToken).ConfigureAwait(false);
+                await _run.AppendAsync(JournalEventKind.RunStarted, null, RunStartedData(targets), cancellationToken).ConfigureAwait(false);
             }
 
-            Emit(new RunStartedEvent(_runId, Now, _playbook.Name, _request.Provider, _request.Initiator, _request.DryRun, resumed));
+            _run.Emit(new RunStartedEvent(_run.RunId, _run.Now, _run.Playbook.Name, _run.Request.Provider, _run.Request.Initiator, _run.Request.DryRun, resumed));
             RunOutcome outcome;
             try
             {
@@ -131,9 +105,9 @@ public sealed partial class Executor
         }
         finally
         {
-            if (!_request.DryRun)
+            if (!_run.Request.DryRun)
             {
-                await ReleaseLeasesAsync(targets).ConfigureAwait(false);
+                await _leases.ReleaseAsync(targets).ConfigureAwait(false);
             }
         }
     }
@@ -147,43 +121,43 @@ public sealed partial class Executor
     {
         try
         {
-            await AppendAsync(JournalEventKind.RunFinished, null, new JsonData()
+            await _run.AppendAsync(JournalEventKind.RunFinished, null, new JsonData()
                 .Add("status", RunStatus.Failed.ToName())
                 .Add("summary", $"internal error outside any step: {ex.Message} ({ex.GetType().Name}); completed steps were left as they are. "
-                    + $"Undo them with: runbook rollback {_runId}"), CancellationToken.None).ConfigureAwait(false);
+                    + $"Undo them with: runbook rollback {_run.RunId}"), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception journalError) when (journalError is not OperationCanceledException)
         {
-            Emit(new StepLogEvent(_runId, Now, string.Empty, "stderr", $"the journal could not record the failure either: {journalError.Message}"));
+            _run.Emit(new StepLogEvent(_run.RunId, _run.Now, string.Empty, "stderr", $"the journal could not record the failure either: {journalError.Message}"));
         }
     }
 
     private JsonData RunStartedData(ImmutableArray<string> targets) => new JsonData()
-        .Add("playbook", _playbook.Name)
-        .Add("path", Path.GetFullPath(_request.Playbook.Path, _services.WorkingDirectory))
+        .Add("playbook", _run.Playbook.Name)
+        .Add("path", Path.GetFullPath(_run.Request.Playbook.Path, _run.Services.WorkingDirectory))
         .Add("playbook_hash", PlaybookHash)
-        .Add("provider", _request.Provider)
-        .Add("initiator", _request.Initiator)
+        .Add("provider", _run.Request.Provider)
+        .Add("initiator", _run.Request.Initiator)
         .Add("engine", EngineProcess.Current?.ToData()) // so a later command can tell this run's process died (RunSettlement)
-        .Add("dry_run", _request.DryRun)
-        .Add("parent_run", _request.ParentRunId)
-        .Add("inputs", _playbook.Inputs.Where(i => _request.Inputs.ContainsKey(i.Name))
-            .ToDictionary(i => i.Name, i => i.IsSecret ? "***" : _request.Inputs[i.Name] is Duration d ? d.Text : _request.Inputs[i.Name], StringComparer.Ordinal)
+        .Add("dry_run", _run.Request.DryRun)
+        .Add("parent_run", _run.Request.ParentRunId)
+        .Add("inputs", _run.Playbook.Inputs.Where(i => _run.Request.Inputs.ContainsKey(i.Name))
+            .ToDictionary(i => i.Name, i => i.IsSecret ? "***" : _run.Request.Inputs[i.Name] is Duration d ? d.Text : _run.Request.Inputs[i.Name], StringComparer.Ordinal)
             as IReadOnlyDictionary<string, object?>)
         .Add("targets", targets.Cast<object?>().ToList())
-        .Add("settings", (_request.Settings ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>)
-        .Add("services", (_request.ServiceNames ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>)
+        .Add("settings", (_run.Request.Settings ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>)
+        .Add("services", (_run.Request.ServiceNames ?? ImmutableDictionary<string, string>.Empty).ToDictionary(s => s.Key, s => (object?)s.Value) as IReadOnlyDictionary<string, object?>)
         // The approval policy the run starts under: approve, resume and rollback judge its gates by these groups,
         // not by whatever configuration the later command happens to find.
-        .Add("approver_groups", _services.Directory.Groups.ToDictionary(g => g.Key, g => (object?)g.Value.Cast<object?>().ToList(), StringComparer.Ordinal)
+        .Add("approver_groups", _run.Services.Directory.Groups.ToDictionary(g => g.Key, g => (object?)g.Value.Cast<object?>().ToList(), StringComparer.Ordinal)
             as IReadOnlyDictionary<string, object?>);
 
     private string PlaybookHash => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-        System.Text.Encoding.UTF8.GetBytes(_request.Playbook.Source?.Text ?? string.Empty)));
+        System.Text.Encoding.UTF8.GetBytes(_run.Request.Playbook.Source?.Text ?? string.Empty)));
 
     private async Task<RunOutcome> RunPhasesAsync(CancellationToken cancellationToken)
     {
-        foreach (var phase in _graph.Phases)
+        foreach (var phase in _run.Graph.Phases)
         {
             var outcome = await RunPhaseAsync(phase, cancellationToken).ConfigureAwait(false);
             if (outcome is not null)
@@ -198,7 +172,7 @@ public sealed partial class Executor
     /// <summary>Runs one phase; null when the run goes on, otherwise how it ends.</summary>
     private async Task<RunOutcome?> RunPhaseAsync(Phase phase, CancellationToken cancellationToken)
     {
-        var pending = phase.Steps.Where(s => !State.Step(s.Id).IsDone).ToList();
+        var pending = phase.Steps.Where(s => !_run.State.Step(s.Id).IsDone).ToList();
         var running = new Dictionary<string, Task<StepResult>>(StringComparer.Ordinal);
         RunOutcome? stop = null;
         while (pending.Count > 0 || running.Count > 0)
@@ -209,12 +183,12 @@ public sealed partial class Executor
                 var candidates = phase.Parallel ? pending.Where(IsReady).ToList() : pending.Take(1).Where(IsReady).ToList();
                 foreach (var step in candidates)
                 {
-                    if (running.Count >= Math.Max(1, _request.MaxParallel))
+                    if (running.Count >= Math.Max(1, _run.Request.MaxParallel))
                     {
                         break;
                     }
 
-                    var gate = await PassGateAsync(step, cancellationToken).ConfigureAwait(false);
+                    var gate = await _gates.PassAsync(step, cancellationToken).ConfigureAwait(false);
                     if (gate is not null)
                     {
                         stop = gate;
@@ -222,7 +196,7 @@ public sealed partial class Executor
                     }
 
                     pending.Remove(step);
-                    running[step.Id] = RunStepAsync(step, cancellationToken);
+                    running[step.Id] = _steps.RunAsync(step, cancellationToken);
                     if (!phase.Parallel)
                     {
                         break;
@@ -264,55 +238,55 @@ public sealed partial class Executor
 
     /// <summary>A step whose failure stopped the run before it died: a resume finishes that failure, it does not go on.</summary>
     private Step? FailedBeforeResume() =>
-        _graph.ExecutionOrder.FirstOrDefault(s => s.OnFailure != FailureMode.Continue && State.Step(s.Id).Status == StepStatus.Failed);
+        _run.Graph.ExecutionOrder.FirstOrDefault(s => s.OnFailure != FailureMode.Continue && _run.State.Step(s.Id).Status == StepStatus.Failed);
 
     private async Task<RunOutcome> FinishFailureAsync(Step failed, CancellationToken cancellationToken)
     {
-        var error = State.Step(failed.Id).Error;
+        var error = _run.State.Step(failed.Id).Error;
         if (failed.OnFailure == FailureMode.Stop)
         {
             return new RunOutcome(RunStatus.Failed, $"step '{failed.Id}' failed: {error}; on_failure: stop leaves everything as it is");
         }
 
-        var rollback = await CompensateAsync($"step '{failed.Id}' failed: {error}", cancellationToken).ConfigureAwait(false);
+        var rollback = await _saga.CompensateAsync($"step '{failed.Id}' failed: {error}", cancellationToken).ConfigureAwait(false);
         return rollback with { Summary = $"step '{failed.Id}' failed: {error?.TrimEnd('.')}. {rollback.Summary}" };
     }
 
-    private bool IsReady(Step step) => _graph.PredecessorsOf(step.Id).All(p => State.Step(p).IsDone);
+    private bool IsReady(Step step) => _run.Graph.PredecessorsOf(step.Id).All(p => _run.State.Step(p).IsDone);
 
     private async Task<RunOutcome> InterruptAsync()
     {
-        await AppendAsync(JournalEventKind.RunInterrupted, null, new JsonData().Add("signal", "interrupt"), CancellationToken.None).ConfigureAwait(false);
-        if (_request.RollbackOnInterrupt)
+        await _run.AppendAsync(JournalEventKind.RunInterrupted, null, new JsonData().Add("signal", "interrupt"), CancellationToken.None).ConfigureAwait(false);
+        if (_run.Request.RollbackOnInterrupt)
         {
-            var rollback = await CompensateAsync("interrupted", CancellationToken.None).ConfigureAwait(false);
+            var rollback = await _saga.CompensateAsync("interrupted", CancellationToken.None).ConfigureAwait(false);
             return new RunOutcome(rollback.Status == RunStatus.RollbackIncomplete ? RunStatus.RollbackIncomplete : RunStatus.Interrupted,
                 "interrupted; " + rollback.Summary);
         }
 
         return new RunOutcome(RunStatus.Interrupted,
-            $"interrupted; completed steps were left as they are. Undo them with: runbook rollback {_runId}");
+            $"interrupted; completed steps were left as they are. Undo them with: runbook rollback {_run.RunId}");
     }
 
     private async Task<RunResult> FinishAsync(RunOutcome outcome, CancellationToken cancellationToken)
     {
         if (outcome.Status != RunStatus.AwaitingApproval)
         {
-            await AppendAsync(JournalEventKind.RunFinished, null,
+            await _run.AppendAsync(JournalEventKind.RunFinished, null,
                 new JsonData().Add("status", outcome.Status.ToName()).Add("summary", outcome.Summary), cancellationToken).ConfigureAwait(false);
         }
 
-        var result = new RunResult(_runId, outcome.Status, _services.Masker.Apply(outcome.Summary));
-        Emit(new RunFinishedEvent(_runId, Now, outcome.Status.ToName(), result.ExitCode, result.Summary));
+        var result = new RunResult(_run.RunId, outcome.Status, _run.Services.Masker.Apply(outcome.Summary));
+        _run.Emit(new RunFinishedEvent(_run.RunId, _run.Now, outcome.Status.ToName(), result.ExitCode, result.Summary));
         return result;
     }
 
     private string Summary()
     {
-        var state = State;
-        var changed = _graph.ExecutionOrder.Where(s => s.Mutates && state.Step(s.Id).Status == StepStatus.Succeeded).Select(s => s.Id).ToList();
-        var skipped = _graph.ExecutionOrder.Where(s => state.Step(s.Id).Status == StepStatus.Skipped).Select(s => s.Id).ToList();
-        var failed = _graph.ExecutionOrder.Where(s => state.Step(s.Id).Status == StepStatus.Failed).Select(s => s.Id).ToList();
+        var state = _run.State;
+        var changed = _run.Graph.ExecutionOrder.Where(s => s.Mutates && state.Step(s.Id).Status == StepStatus.Succeeded).Select(s => s.Id).ToList();
+        var skipped = _run.Graph.ExecutionOrder.Where(s => state.Step(s.Id).Status == StepStatus.Skipped).Select(s => s.Id).ToList();
+        var failed = _run.Graph.ExecutionOrder.Where(s => state.Step(s.Id).Status == StepStatus.Failed).Select(s => s.Id).ToList();
         var parts = new List<string> { changed.Count == 0 ? "nothing changed" : $"changed: {string.Join(", ", changed)}" };
         if (skipped.Count > 0)
         {
@@ -326,14 +300,4 @@ public sealed partial class Executor
 
         return string.Join("; ", parts);
     }
-
-    private DateTimeOffset Now => _services.Time.GetUtcNow();
-
-    private void Emit(RunEvent runEvent) => _services.Observer.On(runEvent);
-
-    /// <summary>How a run (or a phase of it) ended.</summary>
-    private sealed record RunOutcome(RunStatus Status, string Summary);
-
-    /// <summary>What one step came to, as the scheduling loop needs it.</summary>
-    private sealed record StepResult(Step Step, bool Failed, bool Interrupted, string? Error);
 }

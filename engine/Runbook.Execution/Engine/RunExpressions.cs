@@ -27,11 +27,11 @@ internal sealed class SecretUse
 /// </summary>
 internal sealed class RunExpressions
 {
-    private readonly Executor.ExpressionInputs _run;
+    private readonly ExpressionInputs _run;
     private readonly ExpressionEvaluator _evaluator;
     private readonly SecretUse? _use;
 
-    public RunExpressions(Executor.ExpressionInputs inputs)
+    public RunExpressions(ExpressionInputs inputs)
         : this(inputs, new ExpressionEvaluator(new EvaluationContext(inputs.Inputs, inputs.Steps, inputs.Environment, inputs.Run, inputs.Status)
         {
             Secrets = new SecretSources(inputs.SecretInputs, inputs.SecretSteps, inputs.SecretEnvironment, inputs.Masker.Reveals),
@@ -39,7 +39,7 @@ internal sealed class RunExpressions
     {
     }
 
-    private RunExpressions(Executor.ExpressionInputs inputs, ExpressionEvaluator evaluator, SecretUse? use)
+    private RunExpressions(ExpressionInputs inputs, ExpressionEvaluator evaluator, SecretUse? use)
     {
         _run = inputs;
         _evaluator = evaluator;

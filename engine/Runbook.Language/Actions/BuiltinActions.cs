@@ -79,7 +79,7 @@ public static class BuiltinActions
         Action("assert", "Fail the step unless a condition holds.", false, "assert {condition}", [],
             Req("condition", ParameterType.Any, "An expression that must be true."),
             Opt("message", ParameterType.String, "Why it must hold, shown when it does not.")),
-        Action("playbook.run", "Run another playbook with inputs; its outputs come back, its rollbacks join this run's.", true, "run playbook {path}", [O.Object("outputs"), O.Text("status")],
+        Action("playbook.run", "Run another playbook with inputs; its outputs come back, its rollbacks join this run's.", true, "run playbook {path}", [O.Object("outputs"), O.Text("status"), O.Text("run_id")],
             Req("path", ParameterType.String, "Path of the playbook, relative to this file and inside its folder.") with { IsFile = true },
             Opt("inputs", ParameterType.Map, "Inputs for it.")),
         .. ServiceActions.All,

@@ -299,38 +299,6 @@ public sealed partial class PlaybookBinder
         return action is null ? null : new Compensation(action, rollback.String("name"), rollback.Duration("timeout"), map.Span);
     }
 
-    private ImmutableArray<OutputDeclaration> BindOutputs(MapReader reader)
-    {
-        var node = reader["outputs"];
-        var result = ImmutableArray.CreateBuilder<OutputDeclaration>();
-        switch (node)
-        {
-            case null:
-                break;
-            case YamlMapping map:
-                foreach (var (key, value) in map.Entries)
-                {
-                    CheckIdentifier(key.Value, key.Span, "output name");
-                    result.Add(new OutputDeclaration(key.Value, (value as YamlScalar)?.Value, key.Span));
-                }
-
-                break;
-            case YamlSequence:
-                foreach (var item in reader.ScalarList("outputs"))
-                {
-                    CheckIdentifier(item.Value, item.Span, "output name");
-                    result.Add(new OutputDeclaration(item.Value, null, item.Span));
-                }
-
-                break;
-            default:
-                reader.WrongType("outputs", node, "a mapping of output names to descriptions");
-                break;
-        }
-
-        return result.ToImmutable();
-    }
-
     private ImmutableArray<Argument> BindNamedValues(YamlMapping? map) =>
         map is null ? [] : [.. map.Entries.Select(e => new Argument(e.Key.Value, e.Key.Span, BindValue(e.Value)))];
 

@@ -94,6 +94,7 @@ public sealed partial class PlaybookChecker
 
         CheckNeeds(step);
         CheckExpressions(step, CheckFanOut(step));
+        CheckSkippableOutputs(step, descriptor);
         CheckSafety(phase, step, descriptor);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Runbook.Language.Actions;
+using Runbook.Language.Expressions;
 using Runbook.Language.Model;
 
 namespace Runbook.Language.Checking;
@@ -12,6 +13,9 @@ internal sealed class PlaybookIndex
 {
     /// <summary>Every run: step can be read for these, beyond what it declares.</summary>
     public static readonly string[] RunOutputs = ["stdout", "stderr", "exit_code"];
+
+    /// <summary>The types of a run: step's own outputs.</summary>
+    public static readonly OutputDescriptor[] RunOutputTypes = [OutputDescriptor.Text("stdout"), OutputDescriptor.Text("stderr"), OutputDescriptor.Integer("exit_code")];
 
     /// <summary>A for_each step's only output: the list of its items' outputs, in input order.</summary>
     public static readonly string[] FanOutOutputs = ["items"];
@@ -65,5 +69,43 @@ internal sealed class PlaybookIndex
             UsesAction uses when _catalog.FindAction(uses.Name) is { } action => [.. declared.Concat(action.Outputs.Select(o => o.Name))],
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// The type of one output: declared with <c>type:</c>; else the action's (a run: step's stdout, stderr and
+    /// exit_code included); else text for a run: step's declared output. Null when it cannot be known.
+    /// </summary>
+    public KnownOutputType? OutputTypeOf(string id, string output)
+    {
+        if (Find(id)?.Step is not { } step)
+        {
+            return null;
+        }
+
+        if (step.ForEach is not null)
+        {
+            // Each item's outputs are read through items[i], whose members the checker does not type.
+            return output == FanOutOutputs[0] ? new KnownOutputType(OutputType.List, OutputTypeSource.Action) : null;
+        }
+
+        var declared = step.Outputs.FirstOrDefault(o => o.Name == output);
+        if (declared?.Type is { } type)
+        {
+            return new KnownOutputType(type, OutputTypeSource.Declared);
+        }
+
+        var builtIn = step.Action switch
+        {
+            RunAction => RunOutputTypes.FirstOrDefault(o => o.Name == output),
+            UsesAction { Name: "playbook.run" } => null,
+            UsesAction uses => _catalog.FindAction(uses.Name)?.FindOutput(output),
+            _ => null,
+        };
+        if (builtIn is not null)
+        {
+            return new KnownOutputType(builtIn.Type, OutputTypeSource.Action);
+        }
+
+        return step.Action is RunAction && declared is not null ? new KnownOutputType(OutputType.String, OutputTypeSource.UndeclaredRunOutput) : null;
     }
 }

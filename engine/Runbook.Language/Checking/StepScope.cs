@@ -44,4 +44,6 @@ internal sealed class StepScope(PlaybookIndex index, Step step, bool inRollback,
     }
 
     public IReadOnlyCollection<string>? OutputsOf(string stepId) => index.OutputsOf(stepId);
+
+    public KnownOutputType? OutputTypeOf(string stepId, string output) => index.OutputTypeOf(stepId, output);
 }

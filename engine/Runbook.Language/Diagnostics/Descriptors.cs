@@ -86,6 +86,10 @@ public static class Descriptors
     // Providers a playbook is for (providers:).
 
     // Typed outputs.
+    public static readonly DiagnosticDescriptor UnknownOutputType = Error("RB0122", "Unknown output type");
+    public static readonly DiagnosticDescriptor TextOutputUsedAsNumber = Warning("RB0216", "Text output used as a number");
+    public static readonly DiagnosticDescriptor OutputComparedWithWrongType = Warning("RB0217", "Typed output compared with a value of another type");
+    public static readonly DiagnosticDescriptor SkippableOutputAsRequiredArgument = Warning("RB0318", "Output of a step that may be skipped passed as a required argument");
 
     // Metrics and alerts actions.
 
@@ -114,6 +118,7 @@ public static class Descriptors
         // providers
 
         // typed outputs
+        UnknownOutputType, TextOutputUsedAsNumber, OutputComparedWithWrongType, SkippableOutputAsRequiredArgument,
 
         // metrics and alerts
 

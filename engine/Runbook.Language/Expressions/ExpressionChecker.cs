@@ -11,7 +11,7 @@ namespace Runbook.Language.Expressions;
 /// expression stands; functions must exist and get the right number of arguments; comparisons of typed
 /// inputs must make sense. Each problem is reported at the offending name's own line and column.
 /// </summary>
-public static class ExpressionChecker
+public static partial class ExpressionChecker
 {
     public static ExpressionReferences Check(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
     {
@@ -25,7 +25,7 @@ public static class ExpressionChecker
         return walker.References();
     }
 
-    private sealed class Walker(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
+    private sealed partial class Walker(ExpressionPart part, IExpressionScope scope, DiagnosticBag diagnostics)
     {
         private readonly ImmutableArray<ExpressionReference>.Builder _inputs = ImmutableArray.CreateBuilder<ExpressionReference>();
         private readonly ImmutableArray<ExpressionReference>.Builder _steps = ImmutableArray.CreateBuilder<ExpressionReference>();
@@ -364,6 +364,11 @@ public static class ExpressionChecker
             var arithmetic = binary.Operator is ScriptBinaryOperator.Add or ScriptBinaryOperator.Subtract
                 or ScriptBinaryOperator.Multiply or ScriptBinaryOperator.Divide or ScriptBinaryOperator.DivideRound
                 or ScriptBinaryOperator.Modulus or ScriptBinaryOperator.Power;
+            if (CheckOutputTypes(binary, comparison, arithmetic))
+            {
+                return;
+            }
+
             foreach (var (side, other) in new[] { (binary.Left, binary.Right), (binary.Right, binary.Left) })
             {
                 if (comparison && StatusOf(side) is { } step && other is ScriptLiteral { Value: string status } named && !StepStatusNames.All.Contains(status))

@@ -27,6 +27,12 @@ public interface IExpressionScope
     /// <summary>The outputs a step produces, or null when any name may appear (it cannot be known statically).</summary>
     IReadOnlyCollection<string>? OutputsOf(string stepId);
 
+    /// <summary>
+    /// The type one output of a step has when the step completed, or null when it cannot be known (an unknown step
+    /// or output, playbook.run's outputs). A skipped step's outputs are null whatever their type.
+    /// </summary>
+    KnownOutputType? OutputTypeOf(string stepId, string output) => null;
+
     /// <summary>True when the step runs once per item (for_each): its one output is <c>items</c>, a list of each item's outputs.</summary>
     bool IsFanOut(string stepId) => false;
 
@@ -38,6 +44,22 @@ public interface IExpressionScope
 
     private static readonly IReadOnlyDictionary<string, LocalName> NoLocals = new Dictionary<string, LocalName>();
 }
+
+/// <summary>Where an output's type comes from: the checker's fix differs (declare a type, or convert the value).</summary>
+public enum OutputTypeSource
+{
+    /// <summary>Declared under the step's <c>outputs:</c> with <c>type:</c>.</summary>
+    Declared,
+
+    /// <summary>A run: step's output without a declared type: text.</summary>
+    UndeclaredRunOutput,
+
+    /// <summary>The action's descriptor (or a run: step's own stdout, stderr, exit_code).</summary>
+    Action,
+}
+
+/// <summary>The type of one output as the checker knows it.</summary>
+public sealed record KnownOutputType(OutputType Type, OutputTypeSource Source);
 
 /// <summary>What the checker knows of a name bound inside one step.</summary>
 /// <param name="Name">As written in expressions.</param>

@@ -1,18 +1,37 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using Runbook.Execution.Actions;
 using Runbook.Execution.Actions.Files;
+using Runbook.Execution.Actions.Shell;
 using Runbook.Execution.Journal;
+using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
 using Runbook.Language.Model;
 
 namespace Runbook.Execution.Engine;
 
-public sealed partial class Executor
+/// <summary>
+/// Runs one step (or one item of a fan-out) to its end: its <c>if:</c>, the dry-run preview, its attempts with the
+/// retry delay between them, its timeout, and its outputs; each change journaled before it is acted on. It also
+/// decides where secrets may go: which scripts get them, which outputs become secret, what notifications may say.
+/// </summary>
+internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
 {
-    private async Task<StepResult> RunStepAsync(Step step, CancellationToken cancellationToken)
+    /// <summary>
+    /// Arguments of notify.* that carry the delivery's own credentials or settings, sent as given; every other
+    /// argument is text people will read (text, title, summary, source, channel, json …) and is masked first.
+    /// </summary>
+    private static readonly ImmutableHashSet<string> NotificationDelivery =
+        ["webhook", "url", "routing_key", "headers", "fail_on_error", "event_action", "template", "__mutates"];
+
+    /// <summary>Whether the latest invocation of each script read a secret, filled in as the invocation is built.</summary>
+    private readonly ConcurrentDictionary<string, SecretUse> _scriptSecretUse = new(StringComparer.Ordinal);
+
+    public async Task<StepResult> RunAsync(Step step, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var expressions = Expressions();
+        var expressions = run.Expressions();
         if (step.If is { } condition)
         {
             bool run;
@@ -32,7 +51,7 @@ public sealed partial class Executor
             }
         }
 
-        if (_request.DryRun && step.Mutates)
+        if (run.Request.DryRun && step.Mutates)
         {
             var preview = await PreviewAsync(step, expressions, cancellationToken).ConfigureAwait(false);
             await SkipAsync(step, "dry run: mutating step not run", preview).ConfigureAwait(false);
@@ -40,18 +59,19 @@ public sealed partial class Executor
         }
 
         var attempts = step.Retry?.Attempts ?? 1;
-        for (var attempt = State.Step(step.Id).Attempts + 1; ; attempt++)
+        for (var attempt = run.State.Step(step.Id).Attempts + 1; ; attempt++)
         {
-            var started = _services.Time.GetTimestamp();
-            await AppendAsync(JournalEventKind.StepStarted, step.Id, new JsonData()
+            var started = run.Services.Time.GetTimestamp();
+            await run.AppendAsync(JournalEventKind.StepStarted, step.Id, new JsonData()
                 .Add("attempt", attempt)
-                .Add("action", ActionName(step.Action))
+                .Add("action", ActiveRun.ActionName(step.Action))
                 .Add("mutates", step.Mutates)
                 .Add("idempotent", step.Idempotent), CancellationToken.None).ConfigureAwait(false);
-            Emit(new StepStartedEvent(_runId, Now, step.Id, step.DisplayName, step.Phase.ToName(), ActionName(step.Action), attempt));
+            run.Emit(new StepStartedEvent(run.RunId, run.Now, step.Id, step.DisplayName, step.Phase.ToName(), ActiveRun.ActionName(step.Action), attempt));
 
-            var outcome = await AttemptAsync(step, attempt, Expressions(), cancellationToken).ConfigureAwait(false);
-            var elapsed = (long)_services.Time.GetElapsedTime(started).TotalMilliseconds;
+            var outcome = await AttemptAsync(step, attempt, run.Expressions(), cancellationToken).ConfigureAwait(false);
+            outcome = DeclaredOutputs.Convert(step, outcome, text => (_scriptSecretUse.TryGetValue(step.Id, out var use) && use.Any) || run.Services.Masker.Reveals(text));
+            var elapsed = (long)run.Services.Time.GetElapsedTime(started).TotalMilliseconds;
             if (cancellationToken.IsCancellationRequested)
             {
                 await FailAsync(step, attempt, "interrupted", willRetry: false, elapsed, CancellationToken.None).ConfigureAwait(false);
@@ -62,12 +82,12 @@ public sealed partial class Executor
             {
                 RegisterSecretOutputs(step, success.Outputs);
                 var outputs = success.Outputs.ToImmutableDictionary(StringComparer.Ordinal);
-                _liveOutputs[step.Id] = outputs;
-                await AppendAsync(JournalEventKind.StepSucceeded, step.Id, new JsonData()
+                run.KeepLiveOutputs(step.Id, outputs);
+                await run.AppendAsync(JournalEventKind.StepSucceeded, step.Id, new JsonData()
                     .Add("attempt", attempt)
                     .Add("outputs", outputs as IReadOnlyDictionary<string, object?>)
                     .Add("duration_ms", elapsed), CancellationToken.None).ConfigureAwait(false);
-                Emit(new StepFinishedEvent(_runId, Now, step.Id, "succeeded", elapsed, null, Mask(Values.ToJson(outputs)), false, null));
+                run.Emit(new StepFinishedEvent(run.RunId, run.Now, step.Id, "succeeded", elapsed, null, run.Mask(Values.ToJson(outputs)), false, null));
                 return new StepResult(step, false, false, null);
             }
 
@@ -77,12 +97,12 @@ public sealed partial class Executor
             await FailAsync(step, attempt, failed.Error, retry, elapsed, CancellationToken.None, failed.Outputs).ConfigureAwait(false);
             if (!retry)
             {
-                return new StepResult(step, true, false, Mask(failed.Error));
+                return new StepResult(step, true, false, run.Mask(failed.Error));
             }
 
             try
             {
-                await Task.Delay(RetryDelay(step.Retry!, attempt), _services.Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(RetryDelay(step.Retry!, attempt), run.Services.Time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -94,7 +114,7 @@ public sealed partial class Executor
     private async Task<StepOutcome> AttemptAsync(Step step, int attempt, RunExpressions expressions, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var limit = step.Timeout?.Value ?? _services.DefaultStepTimeout;
+        var limit = step.Timeout?.Value ?? run.Services.DefaultStepTimeout;
         timeout.CancelAfter(limit);
         try
         {
@@ -103,13 +123,13 @@ public sealed partial class Executor
             {
                 return StepOutcome.Success(new Dictionary<string, object?>
                 {
-                    ["approvers"] = State.DecisionsFor(step.Id).Where(d => d.Decision == "approved").Select(d => (object?)d.By).ToList(),
+                    ["approvers"] = run.State.DecisionsFor(step.Id).Where(d => d.Decision == "approved").Select(d => (object?)d.By).ToList(),
                 });
             }
 
             if (step.Action is UsesAction { Name: "playbook.run" })
             {
-                return await RunSubPlaybookAsync(invocation, timeout.Token).ConfigureAwait(false);
+                return await subPlaybooks.RunAsync(invocation, timeout.Token).ConfigureAwait(false);
             }
 
             if (step.Action is UsesAction { Name: "wait.until" } wait && wait.Find("condition") is { } condition)
@@ -117,10 +137,10 @@ public sealed partial class Executor
                 return await WaitUntilAsync(condition.Value, invocation, timeout.Token).ConfigureAwait(false);
             }
 
-            if (!_services.Actions.TryGetValue(invocation.ActionName, out var action))
+            if (!run.Services.Actions.TryGetValue(invocation.ActionName, out var action))
             {
                 return StepOutcome.Failure(
-                    $"'{invocation.ActionName}' is not available for provider '{_request.Provider}' in this build", retryable: false);
+                    $"'{invocation.ActionName}' is not available for provider '{run.Request.Provider}' in this build", retryable: false);
             }
 
             return await action.ExecuteAsync(invocation, timeout.Token).ConfigureAwait(false);
@@ -141,7 +161,7 @@ public sealed partial class Executor
         {
             // Whatever an action throws (a bad value it did not expect, a response it could not parse, a library's
             // own exception) is this step's failure: the run then goes down the failed-step path (on_failure, rollback).
-            return StepOutcome.Failure(UnexpectedFailure(ActionName(step.Action), ex), retryable: false);
+            return StepOutcome.Failure(UnexpectedFailure(ActiveRun.ActionName(step.Action), ex), retryable: false);
         }
     }
 
@@ -150,19 +170,19 @@ public sealed partial class Executor
         $"{action} failed unexpectedly: {ex.Message} ({ex.GetType().Name})";
 
     /// <summary>The arguments an action gets: <c>with:</c> evaluated, or the shell script made injection-safe.</summary>
-    private StepInvocation BuildInvocation(string stepId, StepAction action, bool mutates, int attempt, RunExpressions expressions)
+    public StepInvocation BuildInvocation(string stepId, StepAction action, bool mutates, int attempt, RunExpressions expressions)
     {
-        var log = new StepLog(this, stepId);
-        var context = new RunContext(_runId, _request.Playbook.Path, PlaybookDirectory, _request.DryRun, _services.Time, _services.Http);
+        var log = new StepLog(run, stepId);
+        var context = new RunContext(run.RunId, run.Request.Playbook.Path, run.PlaybookDirectory, run.Request.DryRun, run.Services.Time, run.Services.Http);
         switch (action)
         {
-            case RunAction run:
+            case RunAction script:
                 var use = _scriptSecretUse[stepId] = new SecretUse();
                 expressions = expressions.Recording(use);
-                var prepared = Actions.Shell.ShellScript.Prepare(run.Script, expressions.TextOf, run.Shell);
-                var env = ScriptInputs(run, use);
+                var prepared = Actions.Shell.ShellScript.Prepare(script.Script, expressions.TextOf, script.Shell);
+                var env = ScriptInputs(script, use);
 
-                foreach (var variable in run.Environment)
+                foreach (var variable in script.Environment)
                 {
                     env[variable.Name] = Values.ToText(expressions.Argument(variable.Value));
                 }
@@ -172,12 +192,12 @@ public sealed partial class Executor
                     env[name] = value;
                 }
 
-                env["RUNBOOK_RUN_ID"] = _runId;
-                var directory = run.WorkingDirectory is null ? PlaybookDirectory : Path.GetFullPath(expressions.Text(run.WorkingDirectory), PlaybookDirectory);
+                env["RUNBOOK_RUN_ID"] = run.RunId;
+                var directory = script.WorkingDirectory is null ? run.PlaybookDirectory : Path.GetFullPath(expressions.Text(script.WorkingDirectory), run.PlaybookDirectory);
                 return new StepInvocation(stepId, "run", new Dictionary<string, object?>
                 {
                     ["script"] = prepared.Script,
-                    ["shell"] = run.Shell,
+                    ["shell"] = script.Shell,
                     ["expressions"] = prepared.Sources.ToDictionary(e => e.Key, e => (object?)e.Value) as IReadOnlyDictionary<string, object?>,
                     ["refusal"] = prepared.Refusal,
                     ["working_directory"] = directory,
@@ -188,7 +208,7 @@ public sealed partial class Executor
                 arguments["__mutates"] = mutates;
                 if (uses.Name.StartsWith("notify.", StringComparison.Ordinal) && uses.Find("template") is not null)
                 {
-                    var (text, path) = ContainedFile.ReadText(Values.ToText(arguments["template"]), [PlaybookDirectory, .. _services.TemplateDirectories], "template");
+                    var (text, path) = ContainedFile.ReadText(Values.ToText(arguments["template"]), [run.PlaybookDirectory, .. run.Services.TemplateDirectories], "template");
                     arguments["text"] = expressions.RenderTemplateText(text, path);
                 }
 
@@ -207,7 +227,7 @@ public sealed partial class Executor
     /// </summary>
     private Dictionary<string, object?> EvaluateArguments(UsesAction uses, RunExpressions expressions)
     {
-        var descriptor = _services.Catalog.FindAction(uses.Name);
+        var descriptor = run.Services.Catalog.FindAction(uses.Name);
         var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var argument in uses.With)
         {
@@ -249,13 +269,13 @@ public sealed partial class Executor
         while (true)
         {
             polls++;
-            if (Expressions().Truthy(condition))
+            if (run.Expressions().Truthy(condition))
             {
                 return StepOutcome.Success(new Dictionary<string, object?> { ["attempts"] = (long)polls });
             }
 
             invocation.Log.Line(LogStream.Info, $"condition not yet true (poll {polls}); next in {interval.TotalSeconds:0.#}s");
-            await Task.Delay(interval, _services.Time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(interval, run.Services.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -264,42 +284,42 @@ public sealed partial class Executor
         try
         {
             var invocation = BuildInvocation(step.Id, step.Action, step.Mutates, 0, expressions);
-            if (_services.Actions.TryGetValue(invocation.ActionName, out var action) && action is IDryRunPreview preview)
+            if (run.Services.Actions.TryGetValue(invocation.ActionName, out var action) && action is IDryRunPreview preview)
             {
                 var p = await preview.PreviewAsync(invocation, cancellationToken).ConfigureAwait(false);
                 return p.Current is null ? p.Description : $"{p.Description}: {p.Current} → {p.Desired}";
             }
 
-            return step.Action is RunAction run ? $"would run: {expressions.Text(run.Script).Trim()}" : $"would run {invocation.ActionName}";
+            return step.Action is RunAction script ? $"would run: {expressions.Text(script.Script).Trim()}" : $"would run {invocation.ActionName}";
         }
         catch (RunExpressionException ex)
         {
-            return $"would run {ActionName(step.Action)} (values not yet known: {ex.Message})";
+            return $"would run {ActiveRun.ActionName(step.Action)} (values not yet known: {ex.Message})";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return $"would run {ActionName(step.Action)} (the preview failed: {ex.Message})";
+            return $"would run {ActiveRun.ActionName(step.Action)} (the preview failed: {ex.Message})";
         }
     }
 
     private async Task SkipAsync(Step step, string reason, string? preview)
     {
-        await AppendAsync(JournalEventKind.StepSkipped, step.Id, new JsonData().Add("reason", reason).Add("preview", preview), CancellationToken.None)
+        await run.AppendAsync(JournalEventKind.StepSkipped, step.Id, new JsonData().Add("reason", reason).Add("preview", preview), CancellationToken.None)
             .ConfigureAwait(false);
-        Emit(new StepFinishedEvent(_runId, Now, step.Id, "skipped", 0, reason, null, false, preview is null ? null : Mask(preview)));
+        run.Emit(new StepFinishedEvent(run.RunId, run.Now, step.Id, "skipped", 0, reason, null, false, preview is null ? null : run.Mask(preview)));
     }
 
     private async Task<StepResult> FailAsync(Step step, int attempt, string error, bool willRetry, long elapsed, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, object?>? outputs = null)
     {
-        await AppendAsync(JournalEventKind.StepFailed, step.Id, new JsonData()
+        await run.AppendAsync(JournalEventKind.StepFailed, step.Id, new JsonData()
             .Add("attempt", attempt)
             .Add("error", error)
             .Add("outputs", outputs ?? new Dictionary<string, object?>())
             .Add("duration_ms", elapsed)
             .Add("will_retry", willRetry), cancellationToken).ConfigureAwait(false);
-        Emit(new StepFinishedEvent(_runId, Now, step.Id, willRetry ? "retrying" : "failed", elapsed, Mask(error), null, willRetry, null));
-        return new StepResult(step, true, false, Mask(error));
+        run.Emit(new StepFinishedEvent(run.RunId, run.Now, step.Id, willRetry ? "retrying" : "failed", elapsed, run.Mask(error), null, willRetry, null));
+        return new StepResult(step, true, false, run.Mask(error));
     }
 
     private static TimeSpan RetryDelay(RetryPolicy retry, int attempt)
@@ -320,16 +340,106 @@ public sealed partial class Executor
         return retry.Jitter ? delay * (0.8 + (0.4 * Random.Shared.NextDouble())) : delay;
     }
 
-    private string PlaybookDirectory => Path.GetDirectoryName(Path.GetFullPath(_request.Playbook.Path, _services.WorkingDirectory)) ?? _services.WorkingDirectory;
-
-    private static string ActionName(StepAction action) => action is UsesAction uses ? uses.Name : "run";
-
-    private string Mask(string text) => _services.Masker.Apply(text);
-
     /// <summary>Streams a step's lines to the observer, masked.</summary>
-    private sealed class StepLog(Executor executor, string stepId) : IStepLog
+    private sealed class StepLog(ActiveRun run, string stepId) : IStepLog
     {
         public void Line(LogStream stream, string text) =>
-            executor.Emit(new StepLogEvent(executor._runId, executor.Now, stepId, stream.ToString().ToLowerInvariant(), executor.Mask(text)));
+            run.Emit(new StepLogEvent(run.RunId, run.Now, stepId, stream.ToString().ToLowerInvariant(), run.Mask(text)));
+    }
+
+    /// <summary>
+    /// INPUT_&lt;NAME&gt; for a script: every non-secret input, and a secret only when the script's own text or one
+    /// of its env: values names INPUT_&lt;NAME&gt;. A script that calls another program which reads the
+    /// variable passes it on with <c>env: { INPUT_TOKEN: "${{ inputs.token }}" }</c>.
+    /// </summary>
+    private Dictionary<string, string> ScriptInputs(RunAction script, SecretUse use)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in run.Request.Inputs)
+        {
+            var variable = "INPUT_" + name.ToUpperInvariant();
+            if (run.Playbook.FindInput(name) is { IsSecret: true })
+            {
+                if (!Names(script.Script.Raw, variable) && !script.Environment.Any(e => e.Value.Templates().Any(t => Names(t.Raw, variable))))
+                {
+                    continue;
+                }
+
+                use.Mark();
+            }
+
+            env[variable] = Values.ToText(value is Duration d ? d.Text : value);
+        }
+
+        return env;
+    }
+
+    private static bool Names(string text, string variable) =>
+        Regex.IsMatch(text, $"(?<![A-Za-z0-9_]){Regex.Escape(variable)}(?![A-Za-z0-9_])", RegexOptions.CultureInvariant);
+
+    /// <summary>A script that received a secret may print it transformed into its outputs: they are all secret.</summary>
+    private void RegisterSecretOutputs(Step step, IReadOnlyDictionary<string, object?>? outputs)
+    {
+        if (step.Action is not RunAction || !_scriptSecretUse.TryGetValue(step.Id, out var use) || !use.Any)
+        {
+            return;
+        }
+
+        run.SecretSteps[step.Id] = true;
+        foreach (var value in (outputs ?? ImmutableDictionary<string, object?>.Empty).Values)
+        {
+            run.Services.Masker.AddValue(value);
+        }
+
+        run.Invalidate(); // the expressions' view must now treat steps.<id> as secret
+    }
+
+    /// <summary>What a notification says leaves the machine: masked like everything else the engine writes.</summary>
+    private void MaskNotification(string action, Dictionary<string, object?> arguments)
+    {
+        if (!action.StartsWith("notify.", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        foreach (var name in arguments.Keys.Where(k => !NotificationDelivery.Contains(k)).ToList())
+        {
+            arguments[name] = MaskValue(arguments[name]);
+        }
+    }
+
+    private object? MaskValue(object? value) => value switch
+    {
+        string text => run.Mask(text),
+        IReadOnlyDictionary<string, object?> map => map.ToDictionary(e => MaskValue(e.Key) as string ?? e.Key, e => MaskValue(e.Value), StringComparer.Ordinal)
+            as IReadOnlyDictionary<string, object?>,
+        IEnumerable<object?> list => list.Select(MaskValue).ToList(),
+        null or bool => value,
+        _ when run.Services.Masker.Reveals(Values.ToText(value)) => Secrets.SecretMasker.Mask,
+        _ => value,
+    };
+
+
+    /// <summary>
+    /// An argument a shell runs (an exec action's <c>command</c>) with expressions in it is not spliced: it becomes a
+    /// <see cref="ShellCommandValue"/>, so the action passes the values beside the text. False for a literal command.
+    /// </summary>
+    private static bool TryShellCommand(Argument argument, RunExpressions expressions, out object? command)
+    {
+        command = null;
+        if (argument.Value is not ScalarArgument { Text.IsLiteral: false } scalar)
+        {
+            return false;
+        }
+
+        if (scalar.Text.IsSingleExpression && expressions.Argument(argument.Value) is IEnumerable<object?> list)
+        {
+            command = list; // a list from an expression: one argument per item
+            return true;
+        }
+
+        var prepared = ShellScript.Prepare(scalar.Text, expressions.TextOf, "sh");
+        command = new ShellCommandValue(prepared.Script, prepared.Environment, prepared.Sources, prepared.Refusal);
+        return true;
     }
 }

@@ -3,39 +3,41 @@ using Runbook.Language.Model;
 
 namespace Runbook.Execution.Engine;
 
-public sealed partial class Executor
+/// <summary>
+/// The locks of a run: the targets it may mutate (<c>provider/service</c>), taken all or none before the first step,
+/// renewed while the run lives, released when it ends. Two runs may not hold the same target at once.
+/// </summary>
+internal sealed class Leases(ActiveRun run)
 {
-    /// <summary>
-    /// The targets this run may mutate: <c>provider/service</c> for every mutating service action whose
-    /// service is known from the inputs. Two runs may not hold the same target at once.
-    /// </summary>
-    private ImmutableArray<string> Targets()
+    /// <summary>Every mutating service action whose service is known from the inputs.</summary>
+    public ImmutableArray<string> Targets()
     {
-        var expressions = Expressions();
-        return [.. _graph.ExecutionOrder
+        var expressions = run.Expressions();
+        return [.. run.Graph.ExecutionOrder
             .Where(s => s.Mutates)
             .Select(s => s.Action)
             .OfType<UsesAction>()
             .Where(u => u.Name.StartsWith("service.", StringComparison.Ordinal) && u.Find("service") is not null)
             .Select(u => expressions.TryStaticText(u.Find("service")!.Value))
             .OfType<string>()
-            .Select(service => $"{_request.Provider}/{service}")
+            .Select(service => $"{run.Request.Provider}/{service}")
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)];
     }
 
     /// <summary>Takes every lease, or none; returns why not when another run holds one.</summary>
-    private async Task<string?> AcquireLeasesAsync(ImmutableArray<string> targets, CancellationToken cancellationToken)
+    public async Task<string?> AcquireAsync(ImmutableArray<string> targets, CancellationToken cancellationToken)
     {
+        var journal = run.Services.Journal;
         var taken = new List<string>();
         foreach (var target in targets)
         {
-            var result = await _services.Journal.TryAcquireLeaseAsync(target, _runId, _services.LeaseTtl, cancellationToken).ConfigureAwait(false);
+            var result = await journal.TryAcquireLeaseAsync(target, run.RunId, run.Services.LeaseTtl, cancellationToken).ConfigureAwait(false);
             if (!result.Acquired)
             {
                 foreach (var t in taken)
                 {
-                    await _services.Journal.ReleaseLeaseAsync(t, _runId, CancellationToken.None).ConfigureAwait(false);
+                    await journal.ReleaseLeaseAsync(t, run.RunId, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 var holder = result.Holder;
@@ -49,21 +51,21 @@ public sealed partial class Executor
         return null;
     }
 
-    private ITimer? StartLeaseRenewal(ImmutableArray<string> targets)
+    public ITimer? StartRenewal(ImmutableArray<string> targets)
     {
-        if (_request.DryRun || targets.IsEmpty)
+        if (run.Request.DryRun || targets.IsEmpty)
         {
             return null;
         }
 
-        var period = _services.LeaseTtl / 3;
-        return _services.Time.CreateTimer(
+        var period = run.Services.LeaseTtl / 3;
+        return run.Services.Time.CreateTimer(
             _ =>
             {
                 foreach (var target in targets)
                 {
                     // Best effort: a renewal that fails leaves the lease to expire, which is the safe direction.
-                    _ = _services.Journal.RenewLeaseAsync(target, _runId, _services.LeaseTtl);
+                    _ = run.Services.Journal.RenewLeaseAsync(target, run.RunId, run.Services.LeaseTtl);
                 }
             },
             null,
@@ -71,11 +73,11 @@ public sealed partial class Executor
             period);
     }
 
-    private async Task ReleaseLeasesAsync(ImmutableArray<string> targets)
+    public async Task ReleaseAsync(ImmutableArray<string> targets)
     {
         foreach (var target in targets)
         {
-            await _services.Journal.ReleaseLeaseAsync(target, _runId, CancellationToken.None).ConfigureAwait(false);
+            await run.Services.Journal.ReleaseLeaseAsync(target, run.RunId, CancellationToken.None).ConfigureAwait(false);
         }
     }
 }

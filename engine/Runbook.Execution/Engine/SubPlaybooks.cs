@@ -10,13 +10,14 @@ using Runbook.Language.Model;
 
 namespace Runbook.Execution.Engine;
 
-public sealed partial class Executor
+/// <summary>
+/// playbook.run: runs another playbook as a child run (journaled on its own, linked to this one). Its steps'
+/// outputs come back as <c>outputs.&lt;step&gt;.&lt;name&gt;</c>; its compensations join this run's saga.
+/// </summary>
+internal sealed class SubPlaybooks(ActiveRun run)
 {
-    /// <summary>
-    /// playbook.run: runs another playbook as a child run (journaled on its own, linked to this one). Its steps'
-    /// outputs come back as <c>outputs.&lt;step&gt;.&lt;name&gt;</c>; its compensations join this run's saga.
-    /// </summary>
-    private async Task<StepOutcome> RunSubPlaybookAsync(StepInvocation invocation, CancellationToken cancellationToken)
+    /// <summary>Runs the child playbook an invocation names, and gives its steps' outputs back as the step's.</summary>
+    public async Task<StepOutcome> RunAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
         var loaded = LoadSubPlaybook(invocation.GetString("path") ?? string.Empty);
         var path = loaded.Path;
@@ -34,15 +35,15 @@ public sealed partial class Executor
             return StepOutcome.Failure($"inputs of {path}: {string.Join("; ", diagnostics.Items.Where(d => d.IsError).Select(d => d.Message))}", retryable: false);
         }
 
-        var child = _request with
+        var child = run.Request with
         {
             Playbook = loaded,
             Inputs = inputs,
             RunId = null,
-            ParentRunId = _runId,
+            ParentRunId = run.RunId,
         };
-        var result = await StartAsync(_services, child, cancellationToken).ConfigureAwait(false);
-        var state = RunState.FromJournal(result.RunId, await _services.Journal.ReadAsync(result.RunId, CancellationToken.None).ConfigureAwait(false));
+        var result = await Executor.StartAsync(run.Services, child, cancellationToken).ConfigureAwait(false);
+        var state = RunState.FromJournal(result.RunId, await run.Services.Journal.ReadAsync(result.RunId, CancellationToken.None).ConfigureAwait(false));
         var outputs = new Dictionary<string, object?>
         {
             ["run_id"] = result.RunId,
@@ -55,18 +56,18 @@ public sealed partial class Executor
     }
 
     /// <summary>Undoes a completed child run: its own compensations, newest first.</summary>
-    private async Task<StepOutcome> RollbackSubPlaybookAsync(Step step, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RollbackAsync(Step step, CancellationToken cancellationToken)
     {
-        if (State.Step(step.Id).Outputs.GetValueOrDefault("run_id") is not string childId)
+        if (run.State.Step(step.Id).Outputs.GetValueOrDefault("run_id") is not string childId)
         {
             return StepOutcome.Success();
         }
 
-        var state = RunState.FromJournal(childId, await _services.Journal.ReadAsync(childId, cancellationToken).ConfigureAwait(false));
+        var state = RunState.FromJournal(childId, await run.Services.Journal.ReadAsync(childId, cancellationToken).ConfigureAwait(false));
         var uses = (UsesAction)step.Action;
-        var loaded = LoadSubPlaybook(Expressions().TryStaticText(uses.Find("path")!.Value) ?? string.Empty);
-        var request = _request with { Playbook = loaded, Inputs = ImmutableDictionary<string, object?>.Empty.AddRange(state.Inputs) };
-        var result = await RollbackAsync(_services, request, state, cancellationToken).ConfigureAwait(false);
+        var loaded = LoadSubPlaybook(run.Expressions().TryStaticText(uses.Find("path")!.Value) ?? string.Empty);
+        var request = run.Request with { Playbook = loaded, Inputs = ImmutableDictionary<string, object?>.Empty.AddRange(state.Inputs) };
+        var result = await Executor.RollbackAsync(run.Services, request, state, cancellationToken).ConfigureAwait(false);
         return result.Status is RunStatus.RolledBack or RunStatus.Failed
             ? StepOutcome.Success()
             : StepOutcome.Failure($"the rollback of child run {childId} is incomplete: {result.Summary}");
@@ -75,7 +76,7 @@ public sealed partial class Executor
     /// <summary>A child playbook, read only from inside this playbook's folder (see <see cref="ContainedFile"/>).</summary>
     private LoadedPlaybook LoadSubPlaybook(string name)
     {
-        var (text, path) = ContainedFile.ReadText(name, [PlaybookDirectory], "playbook");
-        return PlaybookLoader.Load(path, System.Text.Encoding.UTF8.GetBytes(text), _services.Catalog, _services.Catalog.FindProvider(_request.Provider));
+        var (text, path) = ContainedFile.ReadText(name, [run.PlaybookDirectory], "playbook");
+        return PlaybookLoader.Load(path, System.Text.Encoding.UTF8.GetBytes(text), run.Services.Catalog, run.Services.Catalog.FindProvider(run.Request.Provider));
     }
 }
