@@ -52,6 +52,7 @@ public sealed partial class PlaybookChecker
         }
 
         CheckInputsUsed();
+        CheckClaimedProviders();
         // Steps that failed to bind leave the playbook empty; their errors already say why.
         if (!_playbook.Steps.Any() && !_diagnostics.HasErrors)
         {

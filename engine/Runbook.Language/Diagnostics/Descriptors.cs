@@ -79,6 +79,8 @@ public static class Descriptors
     // Fan-out (for_each).
 
     // Providers a playbook is for (providers:).
+    public static readonly DiagnosticDescriptor UnknownProvider = Error("RB0120", "Unknown provider");
+    public static readonly DiagnosticDescriptor ProviderListedTwice = Error("RB0121", "Provider listed twice");
 
     // Typed outputs.
 
@@ -106,6 +108,7 @@ public static class Descriptors
         // fan-out
 
         // providers
+        UnknownProvider, ProviderListedTwice,
 
         // typed outputs
 
