@@ -66,4 +66,43 @@ public sealed partial class PlaybookChecker
                 $"remove '{claim.Name}' from providers:, or change the steps to actions {claim.Name} supports (see 'runbook providers')");
         }
     }
+
+    /// <summary>
+    /// RB0317 at the path of a playbook.run step whose playbook (named by a literal path) is not for every provider this
+    /// one is for: on those the run would stop at that step. Checked at validate, before any run, when the path is
+    /// static; a computed path is checked when the step runs.
+    /// </summary>
+    private void CheckSubPlaybookProviders()
+    {
+        if (_readSubPlaybook is null)
+        {
+            return;
+        }
+
+        PlaybookProviders? own = null;
+        foreach (var (_, uses) in PlaybookProviders.UsedActions(_playbook).Where(u => u.Action.Name == "playbook.run"))
+        {
+            if (uses.Find("path")?.Value is not ScalarArgument { Text.IsLiteral: true } path || _readSubPlaybook(path.Text.Raw) is not { } child)
+            {
+                continue;
+            }
+
+            own ??= PlaybookProviders.For(_playbook, _catalog);
+            var theirs = PlaybookProviders.For(child, _catalog);
+            var missing = own.Names.Where(p => !theirs.Includes(p)).ToList();
+            if (missing.Count == 0)
+            {
+                continue;
+            }
+
+            var both = own.Names.Where(theirs.Includes).ToList();
+            var narrow = both.Count == 0 ? "no provider runs both"
+                : own.Claimed ? $"claim only providers: [{string.Join(", ", both)}]"
+                : $"add providers: [{string.Join(", ", both)}] to this playbook (its providers are computed from its own actions)";
+            _diagnostics.Add(Descriptors.SubPlaybookNotForProvider, path.Span,
+                $"'{path.Text.Raw}' is for {theirs.Describe()} ({(theirs.Claimed ? "its providers:" : "what its actions need")}), "
+                + $"not for {string.Join(", ", missing)}, which this playbook is for ({(own.Claimed ? "its providers:" : "what its actions need")})",
+                $"{narrow}, or make '{path.Text.Raw}' run on {string.Join(", ", missing)} too");
+        }
+    }
 }

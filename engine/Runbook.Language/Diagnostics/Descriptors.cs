@@ -81,6 +81,7 @@ public static class Descriptors
     // Providers a playbook is for (providers:).
     public static readonly DiagnosticDescriptor UnknownProvider = Error("RB0120", "Unknown provider");
     public static readonly DiagnosticDescriptor ProviderListedTwice = Error("RB0121", "Provider listed twice");
+    public static readonly DiagnosticDescriptor SubPlaybookNotForProvider = Error("RB0317", "Sub-playbook not for every provider of the playbook");
 
     // Typed outputs.
 
@@ -108,7 +109,7 @@ public static class Descriptors
         // fan-out
 
         // providers
-        UnknownProvider, ProviderListedTwice,
+        UnknownProvider, ProviderListedTwice, SubPlaybookNotForProvider,
 
         // typed outputs
 
