@@ -25,12 +25,7 @@ public sealed partial class PlaybookChecker
             return null;
         }
 
-        if (_provider is not null && !_provider.Supports(descriptor))
-        {
-            _diagnostics.Add(Descriptors.ActionNotSupportedByProvider, uses.Span,
-                $"provider '{_provider.Name}' does not support '{uses.Name}'",
-                $"use an action {_provider.Name} supports (see 'runbook providers'), or a run: step");
-        }
+        CheckProviderSupport(uses, descriptor);
 
         foreach (var argument in uses.With)
         {
