@@ -47,7 +47,11 @@ public static class PlaybookLoader
             return new LoadedPlaybook(path, null, null, null, bag.Items);
         }
 
-        return Load(path, bytes, catalog, provider);
+        var diagnostics = new DiagnosticBag();
+        var source = SourceDecoder.Decode(path, bytes, diagnostics);
+        return source is null
+            ? new LoadedPlaybook(path, null, null, null, diagnostics.ToSortedList())
+            : Load(source, catalog, provider, diagnostics, SubPlaybooks.Reader(path, catalog));
     }
 
     public static LoadedPlaybook Load(string path, ReadOnlySpan<byte> bytes, ActionCatalog catalog, ProviderDescriptor? provider = null)
@@ -62,11 +66,16 @@ public static class PlaybookLoader
     public static LoadedPlaybook Load(SourceText source, ActionCatalog catalog, ProviderDescriptor? provider = null) =>
         Load(source, catalog, provider, new DiagnosticBag());
 
-    private static LoadedPlaybook Load(SourceText source, ActionCatalog catalog, ProviderDescriptor? provider, DiagnosticBag diagnostics)
+    /// <param name="readSubPlaybook">
+    /// Reads a playbook a <c>playbook.run</c> step names by a literal path, for the check of its providers (RB0317); only
+    /// when loading from a file, whose folder those paths are relative to.
+    /// </param>
+    private static LoadedPlaybook Load(SourceText source, ActionCatalog catalog, ProviderDescriptor? provider, DiagnosticBag diagnostics,
+        Func<string, Playbook?>? readSubPlaybook = null)
     {
         var root = YamlLoader.Load(source, diagnostics);
         var playbook = root is null ? null : PlaybookBinder.Bind(root, source.Path, catalog, diagnostics);
-        var graph = playbook is null ? null : PlaybookChecker.Check(playbook, catalog, provider, diagnostics);
+        var graph = playbook is null ? null : PlaybookChecker.Check(playbook, catalog, provider, diagnostics, readSubPlaybook);
         return new LoadedPlaybook(source.Path, source, playbook, graph, diagnostics.ToSortedList());
     }
 }

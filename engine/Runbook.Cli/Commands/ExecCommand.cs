@@ -50,7 +50,7 @@ internal static class ExecCommand
                 given[k] = v;
             }
 
-            var loaded = PlaybookArguments.LoadValid(parse.GetRequiredValue(file), target, console);
+            var loaded = PlaybookArguments.LoadValid(parse.GetRequiredValue(file), target, console, refuseIfNotFor: true);
             if (loaded is null)
             {
                 return ExitCodes.Invalid;

@@ -27,7 +27,7 @@ internal static class PlanCommand
         {
             var target = CommonOptions.ResolveProvider(parse.GetRequiredValue(provider))!;
             var given = PlaybookArguments.ParseInputs(parse.GetValue(inputs));
-            var loaded = PlaybookArguments.LoadValid(parse.GetRequiredValue(file), target, console);
+            var loaded = PlaybookArguments.LoadValid(parse.GetRequiredValue(file), target, console, refuseIfNotFor: true);
             if (loaded is null)
             {
                 return ExitCodes.Invalid;

@@ -38,8 +38,12 @@ internal static class PlaybookArguments
         return result;
     }
 
-    /// <summary>Loads and checks a playbook; on errors prints them and returns null.</summary>
-    public static LoadedPlaybook? LoadValid(string path, ProviderDescriptor? provider, CliConsole console)
+    /// <summary>
+    /// Loads and checks a playbook; on errors prints them and returns null. With <paramref name="refuseIfNotFor"/>, a
+    /// playbook that is not for <paramref name="provider"/> (its providers:, or those its actions need) is refused
+    /// first, with the providers it is for: its steps' RB0307 errors on that provider would only say the same less clearly.
+    /// </summary>
+    public static LoadedPlaybook? LoadValid(string path, ProviderDescriptor? provider, CliConsole console, bool refuseIfNotFor = false)
     {
         if (!System.IO.File.Exists(path))
         {
@@ -47,6 +51,11 @@ internal static class PlaybookArguments
         }
 
         var loaded = PlaybookLoader.LoadFile(path, ProviderRegistry.Catalog, provider);
+        if (refuseIfNotFor && provider is not null && ProviderClaims.NotFor(loaded, provider) is { } notFor)
+        {
+            console.Error.Write(ProviderClaims.Refusal(notFor, provider.Name));
+            return null;
+        }
         if (loaded.IsValid)
         {
             return loaded;

@@ -39,7 +39,12 @@ internal static class ProviderRequirements
                     var child = Load(playbook, path, provider, problems);
                     if (child is not null && seen.Add(Path.GetFullPath(child.Path)))
                     {
-                        if (child.IsValid)
+                        if (provider is not null && ProviderClaims.NotFor(child, provider) is { } notFor)
+                        {
+                            problems.Append($"{path.Span}: error: the playbook it runs is not for {provider.Name}: {notFor.Reason}\n"
+                                + $"   = fix: run this playbook on a provider both are for, or make '{path.Text.Raw}' one for {provider.Name}\n");
+                        }
+                        else if (child.IsValid)
                         {
                             queue.Enqueue(child);
                         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Runbook.Cli.Composition;
+using Runbook.Language.Model;
 
 namespace Runbook.Cli.Commands;
 
@@ -39,6 +40,11 @@ internal static class ProvidersCommand
                 foreach (var p in action.Parameters)
                 {
                     text.Append($"      {p.Name,-21} {(p.Required ? "required" : "optional")}  {p.Description}\n");
+                }
+
+                if (action.Outputs.Length > 0)
+                {
+                    text.Append($"      outputs: {string.Join(", ", action.Outputs.Select(o => $"{o.Name} ({o.Type.ToName()})"))}\n");
                 }
             }
 

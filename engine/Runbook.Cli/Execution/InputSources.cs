@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Runbook.Language.Diagnostics;
 using Runbook.Language.Model;
 using Runbook.Language.Text;
@@ -27,10 +30,50 @@ internal static class InputSources
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in map.Entries)
         {
-            result[key.Value] = value is YamlScalar s ? s.Value : throw new UsageException($"{value.Span}: input '{key.Value}' must be a single value");
+            result[key.Value] = value switch
+            {
+                YamlScalar s => s.Value,
+                YamlSequence list => ListText(key.Value, list),
+                _ => throw new UsageException($"{value.Span}: input '{key.Value}' must be a single value, or a list for a list input"),
+            };
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A YAML list of plain values, as the JSON array text a list input reads (the same text --input takes): plain
+    /// numbers and booleans stay unquoted so number and boolean lists convert; everything else is a string.
+    /// </summary>
+    private static string ListText(string name, YamlSequence list)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartArray();
+            foreach (var item in list.Items)
+            {
+                if (item is not YamlScalar { IsNull: false } scalar)
+                {
+                    throw new UsageException($"{item.Span}: an item of list input '{name}' must be a plain value");
+                }
+
+                if (scalar.Style == ScalarStyle.Plain && (scalar.Value is "true" or "false"
+                    || decimal.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                {
+                    writer.WriteRawValue(scalar.Value == "true" || scalar.Value == "false" ? scalar.Value
+                        : decimal.Parse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    writer.WriteStringValue(scalar.Value);
+                }
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     /// <summary>Reads a secret from its declared source; null when it is not there.</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Runbook.Language;
+using Runbook.Language.Actions;
 using Runbook.Language.Diagnostics;
 
 namespace Runbook.Cli.Rendering;
@@ -8,8 +9,9 @@ namespace Runbook.Cli.Rendering;
 /// <summary>Diagnostics for machines: JSON, GitHub Actions workflow commands, and SARIF 2.1.0 for code scanning.</summary>
 internal static class DiagnosticMachineFormats
 {
-    public static string Json(IReadOnlyList<LoadedPlaybook> results)
+    public static string Json(IReadOnlyList<LoadedPlaybook> results, Commands.ValidationScope? scope = null)
     {
+        scope ??= Commands.ValidationScope.None;
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
@@ -20,6 +22,25 @@ internal static class DiagnosticMachineFormats
                 json.WriteStartObject();
                 json.WriteString("path", result.Path);
                 json.WriteBoolean("valid", !result.HasErrors);
+                if (result.Playbook is { } playbook)
+                {
+                    // Which providers the playbook is for, and whether it says so (providers:) or they follow from its actions.
+                    var providers = PlaybookProviders.For(playbook, Composition.ProviderRegistry.Catalog);
+                    json.WriteStartArray("providers");
+                    foreach (var name in providers.Names)
+                    {
+                        json.WriteStringValue(name);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteString("providers_from", providers.Claimed ? "claimed" : "computed");
+                }
+
+                if (scope.Provider is not null)
+                {
+                    json.WriteBoolean("for_provider", scope.Find(result.Path) is null);
+                }
+
                 json.WriteStartArray("diagnostics");
                 foreach (var d in result.Diagnostics)
                 {
@@ -45,6 +66,28 @@ internal static class DiagnosticMachineFormats
             }
 
             json.WriteEndArray();
+            if (scope.Provider is { } provider)
+            {
+                json.WriteString("provider", provider);
+                json.WriteStartArray("not_for_provider");
+                foreach (var notFor in scope.NotFor)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("path", notFor.Path);
+                    json.WriteString("reason", notFor.Reason);
+                    json.WriteStartArray("providers");
+                    foreach (var name in notFor.Providers.Names)
+                    {
+                        json.WriteStringValue(name);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteNumber("errors", results.Sum(r => r.Diagnostics.Count(d => d.IsError)));
             json.WriteNumber("warnings", results.Sum(r => r.Diagnostics.Count(d => !d.IsError)));
             json.WriteEndObject();
@@ -54,9 +97,19 @@ internal static class DiagnosticMachineFormats
     }
 
     /// <summary>One workflow command per diagnostic; GitHub turns them into annotations on the pull request.</summary>
-    public static string GitHub(IReadOnlyList<LoadedPlaybook> results)
+    public static string GitHub(IReadOnlyList<LoadedPlaybook> results, Commands.ValidationScope? scope = null)
     {
         var text = new StringBuilder();
+        foreach (var notFor in scope?.NotFor ?? [])
+        {
+            // A notice, never an error: a playbook for other providers is not a mistake.
+            text.Append("::notice file=").Append(Property(notFor.Path))
+                .Append(",line=").Append(notFor.At.Line)
+                .Append(",col=").Append(notFor.At.Column)
+                .Append(",title=").Append(Property($"not for {scope!.Provider}"))
+                .Append("::").Append(Data($"{notFor.Path} is not for {scope.Provider}: {notFor.Reason}")).Append('\n');
+        }
+
         foreach (var d in results.SelectMany(r => r.Diagnostics))
         {
             var command = d.IsError ? "error" : "warning";

@@ -7,7 +7,7 @@ namespace Runbook.Cli.Rendering;
 /// <summary>Diagnostics for people: path:line:col, severity, code, message, the line with a caret, the fix.</summary>
 internal static class DiagnosticText
 {
-    public static string Render(IReadOnlyList<LoadedPlaybook> results, bool color)
+    public static string Render(IReadOnlyList<LoadedPlaybook> results, bool color, Commands.ValidationScope? scope = null)
     {
         var text = new StringBuilder();
         foreach (var result in results)
@@ -18,12 +18,23 @@ internal static class DiagnosticText
             }
         }
 
+        // Not an error: listed so that a reader sees which playbooks the provider's check left out, and why.
+        foreach (var notFor in scope?.NotFor ?? [])
+        {
+            text.Append(notFor.Path).Append(": not for ").Append(scope!.Provider).Append(": ").Append(notFor.Reason).Append('\n');
+        }
+
         var errors = results.Sum(r => r.Diagnostics.Count(d => d.IsError));
         var warnings = results.Sum(r => r.Diagnostics.Count(d => !d.IsError));
         var files = results.Count == 1 ? "1 file" : $"{results.Count} files";
         text.Append(files).Append(" checked: ")
-            .Append(Plural(errors, "error")).Append(", ").Append(Plural(warnings, "warning")).Append('\n');
-        return text.ToString();
+            .Append(Plural(errors, "error")).Append(", ").Append(Plural(warnings, "warning"));
+        if (scope is { Provider: { } provider, NotFor.Count: > 0 })
+        {
+            text.Append(", ").Append(scope.NotFor.Count).Append(" not for ").Append(provider);
+        }
+
+        return text.Append('\n').ToString();
     }
 
     public static void Append(StringBuilder text, Diagnostic diagnostic, LoadedPlaybook? result, bool color)

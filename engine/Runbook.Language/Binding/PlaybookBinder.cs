@@ -17,7 +17,7 @@ public sealed partial class PlaybookBinder
     public const string ApiVersion = "runbook/v1";
     public const string Kind = "Playbook";
 
-    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "description", "severity", "labels", "inputs", "env", "phases"];
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "description", "severity", "labels", "inputs", "env", "providers", "phases"];
     private static readonly string[] Severities = ["P0", "P1", "P2", "P3", "P4"];
 
     private readonly ActionCatalog _catalog;
@@ -64,6 +64,7 @@ public sealed partial class PlaybookBinder
             BindPhases(reader))
         {
             Environment = BindEnvironment(reader),
+            Providers = BindProviders(reader),
         };
     }
 

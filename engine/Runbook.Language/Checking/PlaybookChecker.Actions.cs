@@ -25,14 +25,7 @@ public sealed partial class PlaybookChecker
             return null;
         }
 
-        if (_provider is not null && !_provider.Supports(descriptor))
-        {
-            // A provider that knows why it cannot (service.exec on the clouds) says so, and names the platform's own way.
-            var why = _provider.Unsupported.GetValueOrDefault(uses.Name);
-            _diagnostics.Add(Descriptors.ActionNotSupportedByProvider, uses.Span,
-                $"provider '{_provider.Name}' does not support '{uses.Name}'{(why is null ? string.Empty : $": {why.Reason}")}",
-                why?.Fix ?? $"use an action {_provider.Name} supports (see 'runbook providers'), or a run: step");
-        }
+        CheckProviderSupport(uses, descriptor);
 
         foreach (var argument in uses.With)
         {

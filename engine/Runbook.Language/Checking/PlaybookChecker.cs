@@ -22,8 +22,12 @@ public sealed partial class PlaybookChecker
     private readonly List<StepEdge> _edges = [];
     private readonly HashSet<string> _usedInputs = new(StringComparer.Ordinal);
 
-    private PlaybookChecker(Playbook playbook, ActionCatalog catalog, ProviderDescriptor? provider, DiagnosticBag diagnostics)
+    private readonly Func<string, Playbook?>? _readSubPlaybook;
+
+    private PlaybookChecker(Playbook playbook, ActionCatalog catalog, ProviderDescriptor? provider, DiagnosticBag diagnostics,
+        Func<string, Playbook?>? readSubPlaybook = null)
     {
+        _readSubPlaybook = readSubPlaybook;
         _playbook = playbook;
         _catalog = catalog;
         _provider = provider;
@@ -31,8 +35,9 @@ public sealed partial class PlaybookChecker
         _index = new PlaybookIndex(playbook, catalog);
     }
 
-    public static StepGraph? Check(Playbook playbook, ActionCatalog catalog, ProviderDescriptor? provider, DiagnosticBag diagnostics) =>
-        new PlaybookChecker(playbook, catalog, provider, diagnostics).Run();
+    public static StepGraph? Check(Playbook playbook, ActionCatalog catalog, ProviderDescriptor? provider, DiagnosticBag diagnostics,
+        Func<string, Playbook?>? readSubPlaybook = null) =>
+        new PlaybookChecker(playbook, catalog, provider, diagnostics, readSubPlaybook).Run();
 
     private StepGraph? Run()
     {
@@ -52,6 +57,8 @@ public sealed partial class PlaybookChecker
         }
 
         CheckInputsUsed();
+        CheckClaimedProviders();
+        CheckSubPlaybookProviders();
         // Steps that failed to bind leave the playbook empty; their errors already say why.
         if (!_playbook.Steps.Any() && !_diagnostics.HasErrors)
         {

@@ -84,6 +84,9 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor ItemMemberUnknown = Error("RB0215", "Item has no such member");
 
     // Providers a playbook is for (providers:).
+    public static readonly DiagnosticDescriptor UnknownProvider = Error("RB0120", "Unknown provider");
+    public static readonly DiagnosticDescriptor ProviderListedTwice = Error("RB0121", "Provider listed twice");
+    public static readonly DiagnosticDescriptor SubPlaybookNotForProvider = Error("RB0317", "Sub-playbook not for every provider of the playbook");
 
     // Typed outputs.
     public static readonly DiagnosticDescriptor UnknownOutputType = Error("RB0122", "Unknown output type");
@@ -118,6 +121,7 @@ public static class Descriptors
         ForEachNotAList, InvalidItemName, FanOutKeyWithoutForEach, ItemOutsideForEach, ItemMemberUnknown,
 
         // providers
+        UnknownProvider, ProviderListedTwice, SubPlaybookNotForProvider,
 
         // typed outputs
         UnknownOutputType, TextOutputUsedAsNumber, OutputComparedWithWrongType, SkippableOutputAsRequiredArgument,

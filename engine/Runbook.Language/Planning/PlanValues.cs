@@ -18,7 +18,7 @@ internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, 
         Secrets = SecretSources.None with { Inputs = [.. playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name)] },
         Locals = locals ?? EvaluationContext.Empty.Locals,
     });
-    private readonly PermissiveScope _scope = new(playbook);
+    private readonly PermissiveScope _scope = new(playbook, locals);
 
     /// <summary>The same values, plus one fan-out item's names (item or its as: name, and item_index).</summary>
     public PlanValues ForItem(IReadOnlyDictionary<string, object?> itemLocals) => new(playbook, inputs, itemLocals);
@@ -120,8 +120,12 @@ internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, 
             .Any(f => part.Text.Contains(f + "(", StringComparison.Ordinal));
 
     /// <summary>Everything is visible: the plan only needs what an expression reads, not whether it may.</summary>
-    private sealed class PermissiveScope(Playbook playbook) : IExpressionScope
+    private sealed class PermissiveScope(Playbook playbook, IReadOnlyDictionary<string, object?>? locals) : IExpressionScope
     {
+        private readonly Dictionary<string, LocalName> _locals = locals?.Keys.ToDictionary(k => k, k => new LocalName(k, null, null, "the for_each item"), StringComparer.Ordinal) ?? [];
+
+        public IReadOnlyDictionary<string, LocalName> Locals => _locals;
+
         public IEnumerable<InputDefinition> Inputs => playbook.Inputs;
 
         public IEnumerable<string> StepIds => playbook.Steps.Select(s => s.Id);

@@ -9,6 +9,7 @@ public sealed class SchemaAgreementTests
     private static readonly HashSet<string> Structural = new(StringComparer.Ordinal)
     {
         "RB0100", "RB0101", "RB0102", "RB0103", "RB0104", "RB0105", "RB0108", "RB0109", "RB0110", "RB0111", "RB0112", "RB0116",
+        "RB0118", "RB0119",
     };
 
     public static TheoryData<string> GoodFiles => [.. Corpus.Corpus.GoodFiles.Select(Corpus.Corpus.PathOf),
