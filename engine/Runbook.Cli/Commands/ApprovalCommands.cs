@@ -45,7 +45,7 @@ internal static class ApprovalCommands
             }
 
             var loaded = run.LoadPlaybook(console);
-            var gate = ApprovalPolicy.GateOf(loaded.Playbook!.FindStep(stepId)!)!;
+            var gate = ApprovalPolicy.GateOf(loaded.Playbook!.FindStep(FanOutList.StepOf(stepId))!)!; // an item's gate is its step's
             var directory = run.Approvers(parse.GetValue(config), console);
             var state = ApprovalPolicy.Evaluate(gate, run.State.DecisionsFor(stepId), run.State.Initiator, pending.Hash, directory);
             if (state != GateState.Pending)

@@ -52,13 +52,15 @@ internal static class RunCommands
             var unsure = ResumePolicy.StepsNeedingAHuman(loaded.Graph!, run.State, marked.Union(rerunSteps).ToHashSet(StringComparer.Ordinal));
             if (unsure.Count > 0)
             {
-                foreach (var step in unsure)
+                foreach (var (step, id) in unsure)
                 {
-                    console.Error.WriteLine($"runbook: step '{step.Id}' ({step.DisplayName}) started and did not finish. It mutates and is not idempotent, "
+                    // An item's id has brackets, which a shell would read as a pattern: quoted in the commands to copy.
+                    var quoted = id.Contains('[', StringComparison.Ordinal) ? $"'{id}'" : id;
+                    console.Error.WriteLine($"runbook: step '{id}' ({step.DisplayName}) started and did not finish. It mutates and is not idempotent, "
                         + "so runbook cannot know whether it took effect.");
                     console.Error.WriteLine($"  Check what it does ({DescribeAction(step)}), then either:");
-                    console.Error.WriteLine($"    runbook resume {run.RunId} --mark-done {step.Id}   # it took effect");
-                    console.Error.WriteLine($"    runbook resume {run.RunId} --rerun {step.Id}       # it did not");
+                    console.Error.WriteLine($"    runbook resume {run.RunId} --mark-done {quoted}   # it took effect");
+                    console.Error.WriteLine($"    runbook resume {run.RunId} --rerun {quoted}       # it did not");
                 }
 
                 return ExitCodes.Invalid;

@@ -69,6 +69,7 @@ internal static class RunTimeline
         JournalEventKind.RunInterrupted => "interrupted",
         JournalEventKind.RunResumed => "resumed",
         JournalEventKind.RunFinished => "run finished",
+        JournalEventKind.FanOutStarted => "fan-out started",
         _ => kind.ToString(),
     };
 
@@ -86,7 +87,8 @@ internal static class RunTimeline
             JournalEventKind.StepSkipped => Get("reason") + (Get("preview") is { Length: > 0 } p ? $": {p}" : string.Empty),
             JournalEventKind.ApprovalRequested => $"needs {Get("min_approvals")} of {Get("approvers")}; expires {Get("expires_at")}",
             JournalEventKind.ApprovalDecided => $"{Get("decision")} by {Get("by")}{(Get("comment") is { Length: > 0 } c ? $": {c}" : string.Empty)}{(Get("pre_approved") == "true" ? " (pre-approved)" : string.Empty)}",
-            JournalEventKind.RollbackStarted => $"{Get("reason")}; order {Get("steps")}",
+            JournalEventKind.RollbackStarted => $"{Get("reason")}; order {Truncate(Get("steps"))}",
+            JournalEventKind.FanOutStarted => FanOut(d),
             JournalEventKind.CompensationFailed => Get("error"),
             JournalEventKind.CompensationSucceeded => $"{Get("duration_ms")} ms",
             JournalEventKind.RollbackFinished => Get("complete") == "true" ? "complete" : "INCOMPLETE: a human must look",
@@ -96,6 +98,15 @@ internal static class RunTimeline
             JournalEventKind.RunFinished => $"{Get("status")}: {Get("summary")}",
             _ => string.Empty,
         };
+    }
+
+    /// <summary>A fan-out's items as keys: the first few and how many in all (the journal holds them all).</summary>
+    private static string FanOut(JsonElement d)
+    {
+        var keys = d.TryGetProperty("keys", out var k) && k.ValueKind == JsonValueKind.Array ? k.EnumerateArray().Select(e => e.ToString()).ToList() : [];
+        var secret = d.TryGetProperty("secret", out var s) && s.ValueKind == JsonValueKind.True;
+        return $"{keys.Count} item{(keys.Count == 1 ? string.Empty : "s")}{(secret ? " (secret: keyed by index)" : string.Empty)}: "
+            + string.Join(", ", keys.Take(10)) + (keys.Count > 10 ? $", … {keys.Count - 10} more" : string.Empty);
     }
 
     private static string Truncate(string text) => text.Length > 160 ? text[..160] + "…" : text;

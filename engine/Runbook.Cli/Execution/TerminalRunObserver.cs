@@ -8,13 +8,16 @@ namespace Runbook.Cli.Execution;
 
 /// <summary>
 /// On a terminal: a live tree of phases and steps with status, spinner, duration and each step's last line.
-/// Approval prompts and the final summary print below it as plain lines.
+/// Approval prompts and the final summary print below it as plain lines. A fan-out step shows under it the items
+/// running, waiting for approval or failed (a few at most) and one line of counts, so a list of 10,000 items costs the
+/// screen, and each redraw, a handful of lines.
 /// </summary>
 internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console) : IRunObserver
 {
     private static readonly string[] Spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
     private readonly ConcurrentDictionary<string, (string Status, string Detail, DateTimeOffset Started)> _steps = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _notes = new();
+    private readonly ConcurrentDictionary<string, FanOutView> _fanOuts = new(StringComparer.Ordinal);
     private string _title = graph.Playbook.Name;
     private int _frame;
     private LiveDisplayContext? _live;
@@ -84,6 +87,18 @@ internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console)
 
     public void On(RunEvent runEvent)
     {
+        if (ItemOf(runEvent) is { } item)
+        {
+            item.View.On(item.Id, runEvent);
+            if (runEvent is ApprovalEvent approval)
+            {
+                _notes.Enqueue($"[cyan]🔒 {Markup.Escape(approval.StepId)}: approval {Markup.Escape(approval.State.Replace('_', ' '))}: {Markup.Escape(approval.Detail)}[/]");
+            }
+
+            _live?.UpdateTarget(Render());
+            return;
+        }
+
         switch (runEvent)
         {
             case RunStartedEvent e:
@@ -138,10 +153,120 @@ internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console)
                     _ => "[grey]·[/]",
                 };
                 var text = detail.Length > 100 ? detail[..100] + "…" : detail;
-                node.AddNode(new Markup($"{icon} {Markup.Escape(step.DisplayName)} [grey]{Markup.Escape(text)}[/]"));
+                var stepNode = node.AddNode(new Markup($"{icon} {Markup.Escape(step.DisplayName)} [grey]{Markup.Escape(text)}[/]"));
+                if (step.ForEach is not null && _fanOuts.TryGetValue(step.Id, out var view))
+                {
+                    view.Render(stepNode, Spinner[_frame % Spinner.Length]);
+                }
             }
         }
 
         return tree;
+    }
+
+    /// <summary>The fan-out an event's step id is an item of (<c>restart[api]</c> of <c>restart</c>), or null.</summary>
+    private (FanOutView View, string Id)? ItemOf(RunEvent runEvent)
+    {
+        var id = runEvent switch
+        {
+            StepStartedEvent e => e.StepId,
+            StepLogEvent e => e.StepId,
+            StepFinishedEvent e => e.StepId,
+            ApprovalEvent e => e.StepId,
+            _ => null,
+        };
+        if (id is null)
+        {
+            return null;
+        }
+
+        var parent = FanOutList.StepOf(id);
+        if (parent == id || graph.Playbook.FindStep(parent) is not { ForEach: not null })
+        {
+            return null;
+        }
+
+        return (_fanOuts.GetOrAdd(parent, _ => new FanOutView()), id);
+    }
+
+    /// <summary>
+    /// What the tree shows of one fan-out's items: how many are in each state, and the few that need eyes (running,
+    /// waiting for approval, failed). Each event updates it in constant time.
+    /// </summary>
+    private sealed class FanOutView
+    {
+        private const int Shown = 8;
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, string> _statusOf = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (string Status, string Detail)> _active = new(StringComparer.Ordinal);
+        private readonly List<(string Id, string Detail)> _failed = [];
+
+        public void On(string id, RunEvent runEvent)
+        {
+            lock (_gate)
+            {
+                switch (runEvent)
+                {
+                    case StepStartedEvent e:
+                        Move(id, "running", e.Attempt > 1 ? $"attempt {e.Attempt}" : e.Action);
+                        break;
+                    case StepLogEvent e when _active.TryGetValue(id, out var current):
+                        _active[id] = current with { Detail = e.Line };
+                        break;
+                    case StepFinishedEvent e:
+                        Move(id, e.Status, e.Status == "succeeded" ? string.Empty : e.Error ?? string.Empty);
+                        break;
+                    case ApprovalEvent e:
+                        Move(id, e.State is "passed" or "approved" ? "running" : "approval", $"approval {e.State.Replace('_', ' ')}");
+                        break;
+                }
+            }
+        }
+
+        private void Move(string id, string status, string detail)
+        {
+            if (_statusOf.TryGetValue(id, out var before))
+            {
+                _counts[before] = _counts[before] - 1;
+            }
+
+            _statusOf[id] = status;
+            _counts[status] = _counts.GetValueOrDefault(status) + 1;
+            if (status is "running" or "retrying" or "approval")
+            {
+                _active[id] = (status, detail);
+            }
+            else
+            {
+                _active.Remove(id);
+            }
+
+            if (status == "failed" && _failed.Count < Shown)
+            {
+                _failed.Add((id, detail));
+            }
+        }
+
+        public void Render(TreeNode node, string spinner)
+        {
+            lock (_gate)
+            {
+                foreach (var (id, (status, detail)) in _active.Take(Shown))
+                {
+                    var icon = status switch { "approval" => "[cyan]🔒[/]", "retrying" => "[yellow]↻[/]", _ => $"[yellow]{spinner}[/]" };
+                    var text = detail.Length > 80 ? detail[..80] + "…" : detail;
+                    node.AddNode(new Markup($"{icon} {Markup.Escape(id)} [grey]{Markup.Escape(text)}[/]"));
+                }
+
+                foreach (var (id, detail) in _failed)
+                {
+                    node.AddNode(new Markup($"[red]✖[/] {Markup.Escape(id)} [grey]{Markup.Escape(detail.Length > 80 ? detail[..80] + "…" : detail)}[/]"));
+                }
+
+                var counts = _counts.Where(c => c.Value > 0).Select(c => $"{c.Value:N0} {c.Key}");
+                node.AddNode(new Markup($"[grey]items: {Markup.Escape(string.Join(" · ", counts))}{(_active.Count > Shown ? $" ({_active.Count - Shown:N0} more active not shown)" : string.Empty)}[/]"));
+            }
+        }
     }
 }

@@ -193,9 +193,33 @@ internal sealed class ActiveRun
             value = new Dictionary<string, object?>
             {
                 ["status"] = step.ExpressionStatus,
-                ["outputs"] = (live.TryGetValue(key, out var outputs) ? outputs : step.Outputs) as IReadOnlyDictionary<string, object?>,
+                ["outputs"] = playbook.FindStep(key)?.ForEach is not null
+                    ? ItemOutputs(key)
+                    : (live.TryGetValue(key, out var outputs) ? outputs : step.Outputs) as IReadOnlyDictionary<string, object?>,
             } as IReadOnlyDictionary<string, object?>;
             return true;
+        }
+
+        /// <summary>
+        /// A fan-out step's outputs: <c>items</c>, one entry per item in input order, that item's outputs (a map) once
+        /// it ran, or null for an item skipped or not run. Built only when an expression reads the step.
+        /// </summary>
+        private IReadOnlyDictionary<string, object?> ItemOutputs(string key)
+        {
+            var items = new List<object?>();
+            if (state.FanOuts.TryGetValue(key, out var fanOut))
+            {
+                for (var i = 0; i < fanOut.Keys.Length; i++)
+                {
+                    var id = FanOutList.SubStepId(key, fanOut.Keys[i]);
+                    var item = state.Step(id);
+                    items.Add(item.Status is StepStatus.Succeeded or StepStatus.Failed
+                        ? (live.TryGetValue(id, out var outputs) ? outputs : item.Outputs) as IReadOnlyDictionary<string, object?>
+                        : null);
+                }
+            }
+
+            return new Dictionary<string, object?>(StringComparer.Ordinal) { ["items"] = items };
         }
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => Keys.Select(k => new KeyValuePair<string, object?>(k, this[k])).GetEnumerator();
@@ -221,10 +245,17 @@ internal sealed record ExpressionInputs(
     public ImmutableHashSet<string> SecretSteps { get; init; } = [];
 
     public ImmutableHashSet<string> SecretEnvironment { get; init; } = [];
+
+    /// <summary>Inside one item of a fan-out: the item under its name and <c>item_index</c>; otherwise empty.</summary>
+    public IReadOnlyDictionary<string, object?> Locals { get; init; } = ImmutableDictionary<string, object?>.Empty;
 }
 
 /// <summary>How a run (or a phase of it) ended.</summary>
 internal sealed record RunOutcome(RunStatus Status, string Summary);
 
 /// <summary>What one step came to, as the scheduling loop needs it.</summary>
-internal sealed record StepResult(Step Step, bool Failed, bool Interrupted, string? Error);
+/// <param name="Stop">How the run stops, when the step itself ended it (a fan-out whose item's approval paused or was denied).</param>
+internal sealed record StepResult(Step Step, bool Failed, bool Interrupted, string? Error, RunOutcome? Stop = null);
+
+/// <summary>One item of a fan-out as the step runner runs it: its sub-step id, what it shows, and the names its expressions read.</summary>
+internal sealed record StepItem(string Id, string DisplayName, IReadOnlyDictionary<string, object?> Locals);

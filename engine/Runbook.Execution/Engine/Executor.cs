@@ -18,6 +18,7 @@ public sealed class Executor
     private readonly ApprovalGates _gates;
     private readonly Saga _saga;
     private readonly Leases _leases;
+    private readonly FanOutRunner _fanOut;
 
     private Executor(ExecutorServices services, RunRequest request, RunState state)
     {
@@ -27,6 +28,7 @@ public sealed class Executor
         _gates = new ApprovalGates(_run, InterruptAsync);
         _saga = new Saga(_run, _steps, subPlaybooks);
         _leases = new Leases(_run);
+        _fanOut = new FanOutRunner(_run, _steps, _gates);
     }
 
     public string RunId => _run.RunId;
@@ -188,7 +190,8 @@ public sealed class Executor
                         break;
                     }
 
-                    var gate = await _gates.PassAsync(step, cancellationToken).ConfigureAwait(false);
+                    // A fan-out passes its gates itself: the whole list's once its items are known, or each item's.
+                    var gate = step.ForEach is null ? await _gates.PassAsync(step, cancellationToken).ConfigureAwait(false) : null;
                     if (gate is not null)
                     {
                         stop = gate;
@@ -196,7 +199,7 @@ public sealed class Executor
                     }
 
                     pending.Remove(step);
-                    running[step.Id] = _steps.RunAsync(step, cancellationToken);
+                    running[step.Id] = step.ForEach is null ? _steps.RunAsync(step, null, cancellationToken) : _fanOut.RunAsync(step, cancellationToken);
                     if (!phase.Parallel)
                     {
                         break;
@@ -212,7 +215,11 @@ public sealed class Executor
             var finished = await Task.WhenAny(running.Values).ConfigureAwait(false);
             var result = await finished.ConfigureAwait(false);
             running.Remove(result.Step.Id);
-            if (result.Interrupted)
+            if (result.Stop is not null)
+            {
+                stop ??= result.Stop; // an approval inside a fan-out paused the run, or was denied
+            }
+            else if (result.Interrupted)
             {
                 stop ??= await InterruptAsync().ConfigureAwait(false);
             }

@@ -9,20 +9,51 @@ namespace Runbook.Execution.Engine;
 /// </summary>
 internal sealed class Leases(ActiveRun run)
 {
-    /// <summary>Every mutating service action whose service is known from the inputs.</summary>
+    /// <summary>
+    /// Every mutating service action whose service is known from the inputs; for a fan-out whose list is known from
+    /// the inputs too, the service of each item.
+    /// </summary>
     public ImmutableArray<string> Targets()
     {
         var expressions = run.Expressions();
         return [.. run.Graph.ExecutionOrder
-            .Where(s => s.Mutates)
-            .Select(s => s.Action)
-            .OfType<UsesAction>()
-            .Where(u => u.Name.StartsWith("service.", StringComparison.Ordinal) && u.Find("service") is not null)
-            .Select(u => expressions.TryStaticText(u.Find("service")!.Value))
-            .OfType<string>()
+            .Where(s => s.Mutates && s.Action is UsesAction { Name: var name } uses && name.StartsWith("service.", StringComparison.Ordinal)
+                && uses.Find("service") is not null)
+            .SelectMany(s => ServicesOf(s, expressions))
             .Select(service => $"{run.Request.Provider}/{service}")
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)];
+    }
+
+    private IEnumerable<string> ServicesOf(Step step, RunExpressions expressions)
+    {
+        var service = ((UsesAction)step.Action).Find("service")!.Value;
+        if (step.ForEach is not { } fanOut)
+        {
+            return expressions.TryStaticText(service) is { } text ? [text] : [];
+        }
+
+        if (fanOut.Items.Templates().SelectMany(t => t.Expressions).Any(e => e.Text.Contains("steps.", StringComparison.Ordinal)))
+        {
+            return []; // known only once earlier steps ran
+        }
+
+        try
+        {
+            var items = FanOutList.Evaluate(fanOut, expressions, run.Services.Masker);
+            if (items.Secret)
+            {
+                return []; // a lease names its target in clear
+            }
+
+            return Enumerable.Range(0, items.Count)
+                .Select(i => expressions.WithLocals(items.Locals(fanOut, i)).TryStaticText(service))
+                .OfType<string>();
+        }
+        catch (RunExpressionException)
+        {
+            return []; // the step itself reports it
+        }
     }
 
     /// <summary>Takes every lease, or none; returns why not when another run holds one.</summary>

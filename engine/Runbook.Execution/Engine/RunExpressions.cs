@@ -35,6 +35,7 @@ internal sealed class RunExpressions
         : this(inputs, new ExpressionEvaluator(new EvaluationContext(inputs.Inputs, inputs.Steps, inputs.Environment, inputs.Run, inputs.Status)
         {
             Secrets = new SecretSources(inputs.SecretInputs, inputs.SecretSteps, inputs.SecretEnvironment, inputs.Masker.Reveals),
+            Locals = inputs.Locals,
         }), null)
     {
     }
@@ -45,6 +46,9 @@ internal sealed class RunExpressions
         _evaluator = evaluator;
         _use = use;
     }
+
+    /// <summary>The same view of the run, with the names one item of a fan-out reads (<c>item</c>, <c>item_index</c>).</summary>
+    public RunExpressions WithLocals(IReadOnlyDictionary<string, object?> locals) => new(_run with { Locals = locals });
 
     /// <summary>The same view, also marking <paramref name="use"/> whenever an expression reads a secret.</summary>
     public RunExpressions Recording(SecretUse use) => new(_run, _evaluator, use);

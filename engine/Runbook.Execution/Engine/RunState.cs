@@ -36,6 +36,9 @@ public sealed record RunState(
     /// <summary>The process that last started or resumed the run; null when the journal does not say.</summary>
     public EngineProcess? Engine { get; init; }
 
+    /// <summary>The items of each fan-out step that started, as journaled (step id → items and keys).</summary>
+    public ImmutableDictionary<string, FanOutList> FanOuts { get; init; } = ImmutableDictionary<string, FanOutList>.Empty.WithComparers(StringComparer.Ordinal);
+
     public static RunState Empty(string runId) => new(runId, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, false,
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, StepState>.Empty, [],
         ImmutableDictionary<string, PendingApproval>.Empty, RunStatus.Running, null, false,
@@ -99,12 +102,25 @@ public sealed record RunState(
             JournalEventKind.RunPaused => this with { Status = RunStatus.AwaitingApproval, AwaitingStep = Text(data, "awaiting") },
             JournalEventKind.RunResumed => this with { Status = RunStatus.Running, AwaitingStep = null, Engine = EngineProcess.FromData(data) },
             JournalEventKind.RunInterrupted => this with { Status = RunStatus.Interrupted },
+            JournalEventKind.FanOutStarted => this with { FanOuts = FanOuts.SetItem(id, FanOutOf(data)) },
             JournalEventKind.RunFinished => this with { Status = RunStatuses.Parse(Text(data, "status")), AwaitingStep = null },
             _ => this,
         };
     }
 
     private RunState With(string id, Func<StepState, StepState> change) => this with { Steps = Steps.SetItem(id, change(Step(id))) };
+
+    private static FanOutList FanOutOf(JsonElement data)
+    {
+        var keys = data.TryGetProperty("keys", out var k) && k.ValueKind == JsonValueKind.Array
+            ? k.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToImmutableArray()
+            : [];
+        var secret = data.TryGetProperty("secret", out var s) && s.ValueKind == JsonValueKind.True;
+        var items = !secret && data.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array
+            ? i.EnumerateArray().Select(Values.FromJson).ToImmutableArray()
+            : [];
+        return new FanOutList(items, keys, secret);
+    }
 
     private static string Text(JsonElement data, string name) =>
         data.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;

@@ -10,13 +10,20 @@ namespace Runbook.Execution.Engine;
 /// </summary>
 internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlaybooks)
 {
-    /// <summary>Undoes every completed step that has a compensation, newest completion first; says how that went.</summary>
+    /// <summary>How many ids a summary names before it says how many more there are.</summary>
+    private const int IdsNamed = 20;
+
+    /// <summary>
+    /// Undoes every completed step that has a compensation, newest completion first; says how that went. A fan-out's
+    /// items are undone one by one, each with its item in scope, interleaved with other steps by completion.
+    /// </summary>
     public async Task<RunOutcome> CompensateAsync(string reason, CancellationToken cancellationToken)
     {
         var state = run.State;
         var todo = run.Graph.ExecutionOrder
-            .Where(s => (s.Rollback is not null || IsSubPlaybook(s)) && state.Step(s.Id) is { Status: StepStatus.Succeeded, Compensated: false })
-            .OrderByDescending(s => state.Step(s.Id).CompletedAt)
+            .Where(s => s.Rollback is not null || IsSubPlaybook(s))
+            .SelectMany(s => Completed(s, state))
+            .OrderByDescending(c => state.Step(c.Id).CompletedAt)
             .ToList();
         if (todo.Count == 0)
         {
@@ -25,16 +32,16 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
 
         await run.AppendAsync(JournalEventKind.RollbackStarted, null, new JsonData()
             .Add("reason", reason)
-            .Add("steps", todo.Select(s => (object?)s.Id).ToList()), cancellationToken).ConfigureAwait(false);
-        run.Emit(new RollbackEvent(run.RunId, run.Now, null, "started", $"{reason}; undoing {string.Join(", ", todo.Select(s => s.Id))}"));
+            .Add("steps", todo.Select(c => (object?)c.Id).ToList()), cancellationToken).ConfigureAwait(false);
+        run.Emit(new RollbackEvent(run.RunId, run.Now, null, "started", $"{reason}; undoing {Named(todo.Select(c => c.Id).ToList())}"));
 
         var failures = new List<string>();
-        foreach (var step in todo)
+        foreach (var completed in todo)
         {
-            var error = await CompensateStepAsync(step, cancellationToken).ConfigureAwait(false);
+            var error = await CompensateStepAsync(completed, cancellationToken).ConfigureAwait(false);
             if (error is not null)
             {
-                failures.Add($"{step.Id}: {error}");
+                failures.Add($"{completed.Id}: {error}");
             }
         }
 
@@ -43,20 +50,73 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
         run.Emit(new RollbackEvent(run.RunId, run.Now, null, failures.Count == 0 ? "finished" : "incomplete",
             failures.Count == 0 ? "every compensation ran" : string.Join("; ", failures)));
         return failures.Count == 0
-            ? new RunOutcome(RunStatus.RolledBack, $"rolled back: {string.Join(", ", todo.Select(s => s.Id))}")
+            ? new RunOutcome(RunStatus.RolledBack, $"rolled back: {Named(todo.Select(c => c.Id).ToList())}")
             : new RunOutcome(RunStatus.RollbackIncomplete,
                 $"ROLLBACK INCOMPLETE, a human must look: {string.Join("; ", failures)}. Retry with: runbook rollback {run.RunId}");
     }
 
+    /// <summary>A step, or the items of a fan-out step, that completed and are not yet compensated.</summary>
+    private IEnumerable<CompletedStep> Completed(Step step, RunState state)
+    {
+        if (step.ForEach is not { } fanOut)
+        {
+            if (state.Step(step.Id) is { Status: StepStatus.Succeeded, Compensated: false })
+            {
+                yield return new CompletedStep(step, step.Id, null);
+            }
+
+            yield break;
+        }
+
+        if (!state.FanOuts.TryGetValue(step.Id, out var items))
+        {
+            yield break;
+        }
+
+        FanOutList? values = null;
+        for (var i = 0; i < items.Keys.Length; i++)
+        {
+            var id = items.IdOf(step.Id, i);
+            if (state.Step(id) is { Status: StepStatus.Succeeded, Compensated: false })
+            {
+                values ??= ItemValues(fanOut, items);
+                yield return new CompletedStep(step, id, values is null || i >= values.Count ? null : values.Locals(fanOut, i));
+            }
+        }
+    }
+
+    /// <summary>The items' values: as journaled, or (a secret list, journaled only as a count) from their source again.</summary>
+    private FanOutList? ItemValues(FanOut fanOut, FanOutList journaled)
+    {
+        if (!journaled.Secret)
+        {
+            return journaled;
+        }
+
+        try
+        {
+            var again = FanOutList.Evaluate(fanOut, run.Expressions(), run.Services.Masker);
+            return again.Count == journaled.Keys.Length ? again : null;
+        }
+        catch (RunExpressionException)
+        {
+            return null;
+        }
+    }
+
+    private static string Named(IReadOnlyList<string> ids) =>
+        ids.Count <= IdsNamed ? string.Join(", ", ids) : $"{string.Join(", ", ids.Take(IdsNamed))} and {ids.Count - IdsNamed:N0} more";
+
     private static bool IsSubPlaybook(Step step) => step.Action is UsesAction { Name: "playbook.run" };
 
-    private async Task<string?> CompensateStepAsync(Step step, CancellationToken cancellationToken)
+    private async Task<string?> CompensateStepAsync(CompletedStep completed, CancellationToken cancellationToken)
     {
+        var (step, id, locals) = completed;
         var started = run.Services.Time.GetTimestamp();
         var name = step.Rollback is { } r ? ActiveRun.ActionName(r.Action) : "playbook.run (its own rollbacks)";
-        await run.AppendAsync(JournalEventKind.CompensationStarted, step.Id, new JsonData().Add("action", name), CancellationToken.None)
+        await run.AppendAsync(JournalEventKind.CompensationStarted, id, new JsonData().Add("action", name), CancellationToken.None)
             .ConfigureAwait(false);
-        run.Emit(new RollbackEvent(run.RunId, run.Now, step.Id, "compensating", name));
+        run.Emit(new RollbackEvent(run.RunId, run.Now, id, "compensating", name));
         StepOutcome outcome;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -65,11 +125,17 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
             {
                 if (step.Rollback is not { } rollback)
                 {
-                    outcome = await subPlaybooks.RollbackAsync(step, timeout.Token).ConfigureAwait(false);
+                    outcome = await subPlaybooks.RollbackAsync(step, id, timeout.Token).ConfigureAwait(false);
                 }
                 else
                 {
-                    var invocation = steps.BuildInvocation(step.Id, rollback.Action, mutates: true, 1, run.Expressions());
+                    if (step.ForEach is not null && locals is null)
+                    {
+                        throw new RunExpressionException($"the items of '{step.Id}' are not in the journal and could not be evaluated again; undo {id} by hand");
+                    }
+
+                    var expressions = locals is null ? run.Expressions() : run.Expressions().WithLocals(locals);
+                    var invocation = steps.BuildInvocation(id, rollback.Action, mutates: true, 1, expressions);
                     outcome = run.Services.Actions.TryGetValue(invocation.ActionName, out var action)
                         ? await action.ExecuteAsync(invocation, timeout.Token).ConfigureAwait(false)
                         : StepOutcome.Failure($"'{invocation.ActionName}' is not available for provider '{run.Request.Provider}' in this build");
@@ -93,16 +159,19 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
         var elapsed = (long)run.Services.Time.GetElapsedTime(started).TotalMilliseconds;
         if (outcome is Failed failed)
         {
-            await run.AppendAsync(JournalEventKind.CompensationFailed, step.Id, new JsonData().Add("error", failed.Error).Add("duration_ms", elapsed),
+            await run.AppendAsync(JournalEventKind.CompensationFailed, id, new JsonData().Add("error", failed.Error).Add("duration_ms", elapsed),
                 CancellationToken.None).ConfigureAwait(false);
-            run.Emit(new RollbackEvent(run.RunId, run.Now, step.Id, "compensation_failed", run.Mask(failed.Error)));
+            run.Emit(new RollbackEvent(run.RunId, run.Now, id, "compensation_failed", run.Mask(failed.Error)));
             return run.Mask(failed.Error);
         }
 
-        await run.AppendAsync(JournalEventKind.CompensationSucceeded, step.Id, new JsonData()
+        await run.AppendAsync(JournalEventKind.CompensationSucceeded, id, new JsonData()
             .Add("outputs", outcome.Outputs)
             .Add("duration_ms", elapsed), CancellationToken.None).ConfigureAwait(false);
-        run.Emit(new RollbackEvent(run.RunId, run.Now, step.Id, "compensated", $"{elapsed} ms"));
+        run.Emit(new RollbackEvent(run.RunId, run.Now, id, "compensated", $"{elapsed} ms"));
         return null;
     }
+
+    /// <summary>A completed step (or item: its sub-step id and the names its compensation reads) to undo.</summary>
+    private sealed record CompletedStep(Step Step, string Id, IReadOnlyDictionary<string, object?>? Locals);
 }

@@ -28,10 +28,13 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
     /// <summary>Whether the latest invocation of each script read a secret, filled in as the invocation is built.</summary>
     private readonly ConcurrentDictionary<string, SecretUse> _scriptSecretUse = new(StringComparer.Ordinal);
 
-    public async Task<StepResult> RunAsync(Step step, CancellationToken cancellationToken)
+    /// <summary>Runs a step, or one item of a fan-out step (<paramref name="item"/>: its sub-step id and the names it reads).</summary>
+    public async Task<StepResult> RunAsync(Step step, StepItem? item, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var expressions = run.Expressions();
+        var id = item?.Id ?? step.Id;
+        RunExpressions Current() => item is null ? run.Expressions() : run.Expressions().WithLocals(item.Locals);
+        var expressions = Current();
         if (step.If is { } condition)
         {
             bool run;
@@ -41,60 +44,60 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                return await FailAsync(step, 1, $"if: {ex.Message}", willRetry: false, 0, cancellationToken).ConfigureAwait(false);
+                return await FailAsync(step, id, 1, $"if: {ex.Message}", willRetry: false, 0, cancellationToken).ConfigureAwait(false);
             }
 
             if (!run)
             {
-                await SkipAsync(step, "if: condition is false", null).ConfigureAwait(false);
+                await SkipAsync(id, "if: condition is false", null).ConfigureAwait(false);
                 return new StepResult(step, false, false, null);
             }
         }
 
         if (run.Request.DryRun && step.Mutates)
         {
-            var preview = await PreviewAsync(step, expressions, cancellationToken).ConfigureAwait(false);
-            await SkipAsync(step, "dry run: mutating step not run", preview).ConfigureAwait(false);
+            var preview = await PreviewAsync(step, id, expressions, cancellationToken).ConfigureAwait(false);
+            await SkipAsync(id, "dry run: mutating step not run", preview).ConfigureAwait(false);
             return new StepResult(step, false, false, null);
         }
 
         var attempts = step.Retry?.Attempts ?? 1;
-        for (var attempt = run.State.Step(step.Id).Attempts + 1; ; attempt++)
+        for (var attempt = run.State.Step(id).Attempts + 1; ; attempt++)
         {
             var started = run.Services.Time.GetTimestamp();
-            await run.AppendAsync(JournalEventKind.StepStarted, step.Id, new JsonData()
+            await run.AppendAsync(JournalEventKind.StepStarted, id, new JsonData()
                 .Add("attempt", attempt)
                 .Add("action", ActiveRun.ActionName(step.Action))
                 .Add("mutates", step.Mutates)
                 .Add("idempotent", step.Idempotent), CancellationToken.None).ConfigureAwait(false);
-            run.Emit(new StepStartedEvent(run.RunId, run.Now, step.Id, step.DisplayName, step.Phase.ToName(), ActiveRun.ActionName(step.Action), attempt));
+            run.Emit(new StepStartedEvent(run.RunId, run.Now, id, item?.DisplayName ?? step.DisplayName, step.Phase.ToName(), ActiveRun.ActionName(step.Action), attempt));
 
-            var outcome = await AttemptAsync(step, attempt, run.Expressions(), cancellationToken).ConfigureAwait(false);
-            outcome = DeclaredOutputs.Convert(step, outcome, text => (_scriptSecretUse.TryGetValue(step.Id, out var use) && use.Any) || run.Services.Masker.Reveals(text));
+            var outcome = await AttemptAsync(step, id, attempt, Current, cancellationToken).ConfigureAwait(false);
+            outcome = DeclaredOutputs.Convert(step, outcome, text => (_scriptSecretUse.TryGetValue(id, out var use) && use.Any) || run.Services.Masker.Reveals(text));
             var elapsed = (long)run.Services.Time.GetElapsedTime(started).TotalMilliseconds;
             if (cancellationToken.IsCancellationRequested)
             {
-                await FailAsync(step, attempt, "interrupted", willRetry: false, elapsed, CancellationToken.None).ConfigureAwait(false);
+                await FailAsync(step, id, attempt, "interrupted", willRetry: false, elapsed, CancellationToken.None).ConfigureAwait(false);
                 return new StepResult(step, true, true, "interrupted");
             }
 
             if (outcome is Succeeded success)
             {
-                RegisterSecretOutputs(step, success.Outputs);
+                RegisterSecretOutputs(step, id, success.Outputs);
                 var outputs = success.Outputs.ToImmutableDictionary(StringComparer.Ordinal);
-                run.KeepLiveOutputs(step.Id, outputs);
-                await run.AppendAsync(JournalEventKind.StepSucceeded, step.Id, new JsonData()
+                run.KeepLiveOutputs(id, outputs);
+                await run.AppendAsync(JournalEventKind.StepSucceeded, id, new JsonData()
                     .Add("attempt", attempt)
                     .Add("outputs", outputs as IReadOnlyDictionary<string, object?>)
                     .Add("duration_ms", elapsed), CancellationToken.None).ConfigureAwait(false);
-                run.Emit(new StepFinishedEvent(run.RunId, run.Now, step.Id, "succeeded", elapsed, null, run.Mask(Values.ToJson(outputs)), false, null));
+                run.Emit(new StepFinishedEvent(run.RunId, run.Now, id, "succeeded", elapsed, null, run.Mask(Values.ToJson(outputs)), false, null));
                 return new StepResult(step, false, false, null);
             }
 
             var failed = (Failed)outcome;
-            RegisterSecretOutputs(step, failed.Outputs);
+            RegisterSecretOutputs(step, id, failed.Outputs);
             var retry = failed.Retryable && attempt < attempts;
-            await FailAsync(step, attempt, failed.Error, retry, elapsed, CancellationToken.None, failed.Outputs).ConfigureAwait(false);
+            await FailAsync(step, id, attempt, failed.Error, retry, elapsed, CancellationToken.None, failed.Outputs).ConfigureAwait(false);
             if (!retry)
             {
                 return new StepResult(step, true, false, run.Mask(failed.Error));
@@ -111,19 +114,19 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
         }
     }
 
-    private async Task<StepOutcome> AttemptAsync(Step step, int attempt, RunExpressions expressions, CancellationToken cancellationToken)
+    private async Task<StepOutcome> AttemptAsync(Step step, string id, int attempt, Func<RunExpressions> current, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var limit = step.Timeout?.Value ?? run.Services.DefaultStepTimeout;
         timeout.CancelAfter(limit);
         try
         {
-            var invocation = BuildInvocation(step.Id, step.Action, step.Mutates, attempt, expressions);
+            var invocation = BuildInvocation(id, step.Action, step.Mutates, attempt, current());
             if (step.Action is UsesAction { Name: "approval" })
             {
                 return StepOutcome.Success(new Dictionary<string, object?>
                 {
-                    ["approvers"] = run.State.DecisionsFor(step.Id).Where(d => d.Decision == "approved").Select(d => (object?)d.By).ToList(),
+                    ["approvers"] = run.State.DecisionsFor(id).Where(d => d.Decision == "approved").Select(d => (object?)d.By).ToList(),
                 });
             }
 
@@ -134,7 +137,7 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
 
             if (step.Action is UsesAction { Name: "wait.until" } wait && wait.Find("condition") is { } condition)
             {
-                return await WaitUntilAsync(condition.Value, invocation, timeout.Token).ConfigureAwait(false);
+                return await WaitUntilAsync(condition.Value, invocation, current, timeout.Token).ConfigureAwait(false);
             }
 
             if (!run.Services.Actions.TryGetValue(invocation.ActionName, out var action))
@@ -262,14 +265,14 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
         return arguments;
     }
 
-    private async Task<StepOutcome> WaitUntilAsync(ArgumentValue condition, StepInvocation invocation, CancellationToken cancellationToken)
+    private async Task<StepOutcome> WaitUntilAsync(ArgumentValue condition, StepInvocation invocation, Func<RunExpressions> current, CancellationToken cancellationToken)
     {
         var interval = Duration.TryParse(invocation.GetString("interval") ?? "5s", out var i) ? i.Value : TimeSpan.FromSeconds(5);
         var polls = 0;
         while (true)
         {
             polls++;
-            if (run.Expressions().Truthy(condition))
+            if (current().Truthy(condition))
             {
                 return StepOutcome.Success(new Dictionary<string, object?> { ["attempts"] = (long)polls });
             }
@@ -279,11 +282,11 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
         }
     }
 
-    private async Task<string?> PreviewAsync(Step step, RunExpressions expressions, CancellationToken cancellationToken)
+    private async Task<string?> PreviewAsync(Step step, string id, RunExpressions expressions, CancellationToken cancellationToken)
     {
         try
         {
-            var invocation = BuildInvocation(step.Id, step.Action, step.Mutates, 0, expressions);
+            var invocation = BuildInvocation(id, step.Action, step.Mutates, 0, expressions);
             if (run.Services.Actions.TryGetValue(invocation.ActionName, out var action) && action is IDryRunPreview preview)
             {
                 var p = await preview.PreviewAsync(invocation, cancellationToken).ConfigureAwait(false);
@@ -302,23 +305,24 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
         }
     }
 
-    private async Task SkipAsync(Step step, string reason, string? preview)
+    /// <summary>Journals a step (or item) as skipped, and says why.</summary>
+    public async Task SkipAsync(string id, string reason, string? preview)
     {
-        await run.AppendAsync(JournalEventKind.StepSkipped, step.Id, new JsonData().Add("reason", reason).Add("preview", preview), CancellationToken.None)
+        await run.AppendAsync(JournalEventKind.StepSkipped, id, new JsonData().Add("reason", reason).Add("preview", preview), CancellationToken.None)
             .ConfigureAwait(false);
-        run.Emit(new StepFinishedEvent(run.RunId, run.Now, step.Id, "skipped", 0, reason, null, false, preview is null ? null : run.Mask(preview)));
+        run.Emit(new StepFinishedEvent(run.RunId, run.Now, id, "skipped", 0, reason, null, false, preview is null ? null : run.Mask(preview)));
     }
 
-    private async Task<StepResult> FailAsync(Step step, int attempt, string error, bool willRetry, long elapsed, CancellationToken cancellationToken,
+    public async Task<StepResult> FailAsync(Step step, string id, int attempt, string error, bool willRetry, long elapsed, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, object?>? outputs = null)
     {
-        await run.AppendAsync(JournalEventKind.StepFailed, step.Id, new JsonData()
+        await run.AppendAsync(JournalEventKind.StepFailed, id, new JsonData()
             .Add("attempt", attempt)
             .Add("error", error)
             .Add("outputs", outputs ?? new Dictionary<string, object?>())
             .Add("duration_ms", elapsed)
             .Add("will_retry", willRetry), cancellationToken).ConfigureAwait(false);
-        run.Emit(new StepFinishedEvent(run.RunId, run.Now, step.Id, willRetry ? "retrying" : "failed", elapsed, run.Mask(error), null, willRetry, null));
+        run.Emit(new StepFinishedEvent(run.RunId, run.Now, id, willRetry ? "retrying" : "failed", elapsed, run.Mask(error), null, willRetry, null));
         return new StepResult(step, true, false, run.Mask(error));
     }
 
@@ -378,9 +382,9 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
         Regex.IsMatch(text, $"(?<![A-Za-z0-9_]){Regex.Escape(variable)}(?![A-Za-z0-9_])", RegexOptions.CultureInvariant);
 
     /// <summary>A script that received a secret may print it transformed into its outputs: they are all secret.</summary>
-    private void RegisterSecretOutputs(Step step, IReadOnlyDictionary<string, object?>? outputs)
+    private void RegisterSecretOutputs(Step step, string id, IReadOnlyDictionary<string, object?>? outputs)
     {
-        if (step.Action is not RunAction || !_scriptSecretUse.TryGetValue(step.Id, out var use) || !use.Any)
+        if (step.Action is not RunAction || !_scriptSecretUse.TryGetValue(id, out var use) || !use.Any)
         {
             return;
         }

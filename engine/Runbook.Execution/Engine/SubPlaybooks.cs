@@ -56,9 +56,9 @@ internal sealed class SubPlaybooks(ActiveRun run)
     }
 
     /// <summary>Undoes a completed child run: its own compensations, newest first.</summary>
-    public async Task<StepOutcome> RollbackAsync(Step step, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RollbackAsync(Step step, string id, CancellationToken cancellationToken)
     {
-        if (run.State.Step(step.Id).Outputs.GetValueOrDefault("run_id") is not string childId)
+        if (run.State.Step(id).Outputs.GetValueOrDefault("run_id") is not string childId)
         {
             return StepOutcome.Success();
         }

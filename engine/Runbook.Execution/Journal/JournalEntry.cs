@@ -50,6 +50,12 @@ public enum JournalEventKind
 
     /// <summary>data: status (see <see cref="RunStatus"/>), summary.</summary>
     RunFinished,
+
+    /// <summary>
+    /// StepId is the fan-out step. data: count, keys (each item's sub-step key, in input order), items (the values, masked;
+    /// null when the list is secret), secret. Its items then run as steps of their own, <c>step[key]</c>.
+    /// </summary>
+    FanOutStarted,
 }
 
 /// <summary>One recorded event.</summary>

@@ -17,6 +17,14 @@ public static class Mermaid
             foreach (var step in phase.Steps)
             {
                 var extra = annotate?.Invoke(step) ?? string.Empty;
+                if (step.ForEach is { } fanOut)
+                {
+                    // One node for the whole fan-out, in a shape of its own (a subroutine: it runs once per item).
+                    var approval = step.Approval is null ? string.Empty : step.Approval.PerItem ? ", approval per item" : ", one approval";
+                    text.AppendLine($"    {Node(step.Id)}[[\"{Escape(step.DisplayName)} ⟨for each: {Escape(Shorten(FanOutItems.WrittenAs(fanOut.Items)))}{approval}⟩{extra}\"]]");
+                    continue;
+                }
+
                 var (open, close) = step.Approval is not null ? ("{{", "}}") : step.Mutates ? ("[", "]") : ("(", ")");
                 text.AppendLine($"    {Node(step.Id)}{open}\"{Escape(step.DisplayName)}{extra}\"{close}");
             }
@@ -41,7 +49,16 @@ public static class Mermaid
             text.AppendLine($"  class {Node(step.Id)} mutating");
         }
 
+        foreach (var step in graph.ExecutionOrder.Where(s => s.ForEach is not null))
+        {
+            text.AppendLine($"  class {Node(step.Id)} fanout");
+        }
+
         text.AppendLine("  classDef mutating fill:#fde2e1,stroke:#c0392b");
+        if (graph.ExecutionOrder.Any(s => s.ForEach is not null))
+        {
+            text.AppendLine("  classDef fanout stroke-width:3px,stroke-dasharray:6 3");
+        }
         return text.ToString();
     }
 
@@ -54,4 +71,11 @@ public static class Mermaid
     private static string Node(string id) => Keywords.Contains(id) ? id + "_" : id;
 
     private static string Escape(string text) => text.Replace("\"", "#quot;", StringComparison.Ordinal);
+
+    /// <summary>A literal list of ten thousand items would make an unreadable node: the label keeps its start.</summary>
+    private static string Shorten(string text)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length > 60 ? text[..59] + "…" : text;
+    }
 }

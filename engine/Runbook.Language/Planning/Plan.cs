@@ -59,7 +59,24 @@ public sealed record PlannedStep(
     PlannedRollback? Rollback,
     string? Timeout,
     string? Retry,
-    string OnFailure);
+    string OnFailure)
+{
+    /// <summary>Set on the lines of a for_each step: one line per item when the items are known, else one for the step.</summary>
+    public PlannedFanOut? ForEach { get; init; }
+}
+
+/// <summary>
+/// A plan line's fan-out: the step it belongs to, its list as written, and — when the items are known before the
+/// run — this item's position, key (the sub-step id is <c>step[key]</c>) and how many items there are.
+/// </summary>
+public sealed record PlannedFanOut(string Step, string Items, string ItemName, int MaxParallel, bool FailFast, bool PerItemApproval)
+{
+    public int? Index { get; init; }
+
+    public string? Key { get; init; }
+
+    public int? Count { get; init; }
+}
 
 public sealed record PlannedArgument(string Name, string Value);
 

@@ -10,14 +10,39 @@ namespace Runbook.Language.Planning;
 /// Renders values for a plan: an expression that reads only inputs with known values is evaluated; one that
 /// reads a secret shows ***; one that reads steps, env or an input without a value shows as ⟨expression⟩.
 /// </summary>
-internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, object?> inputs)
+internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, object?> inputs, IReadOnlyDictionary<string, object?>? locals = null)
 {
     private readonly ExpressionEvaluator _evaluator = new(EvaluationContext.Empty with
     {
         Inputs = inputs,
         Secrets = SecretSources.None with { Inputs = [.. playbook.Inputs.Where(i => i.IsSecret).Select(i => i.Name)] },
+        Locals = locals ?? EvaluationContext.Empty.Locals,
     });
     private readonly PermissiveScope _scope = new(playbook);
+
+    /// <summary>The same values, plus one fan-out item's names (item or its as: name, and item_index).</summary>
+    public PlanValues ForItem(IReadOnlyDictionary<string, object?> itemLocals) => new(playbook, inputs, itemLocals);
+
+    /// <summary>The value of an expression when the plan can know it (it reads only known, non-secret inputs and items).</summary>
+    public bool TryValue(ExpressionPart part, out object? value)
+    {
+        value = null;
+        if (!CanEvaluate(part))
+        {
+            return false;
+        }
+
+        try
+        {
+            var tracked = _evaluator.EvaluateTracked(part);
+            value = tracked.Value;
+            return !tracked.ReadsSecret;
+        }
+        catch (ExpressionException)
+        {
+            return false;
+        }
+    }
 
     public string Render(TemplateString template) =>
         string.Concat(template.Parts.Select(p => p switch
@@ -50,6 +75,14 @@ internal sealed class PlanValues(Playbook playbook, IReadOnlyDictionary<string, 
             "false" or "" or "0" => PlannedCondition.Never,
             _ => PlannedCondition.RunTime,
         };
+    }
+
+    private bool CanEvaluate(ExpressionPart part)
+    {
+        var references = ExpressionChecker.Check(part, _scope, new DiagnosticBag());
+        return part.Syntax is not null && references.Steps.IsEmpty && references.Environment.IsEmpty
+            && !references.Inputs.Any(i => !inputs.ContainsKey(i.Name) || playbook.FindInput(i.Name) is { IsSecret: true })
+            && !ReadsRunOrStatus(part);
     }
 
     private string RenderExpression(ExpressionPart part)

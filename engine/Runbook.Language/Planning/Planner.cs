@@ -17,8 +17,21 @@ public static partial class Planner
         var graph = loaded.Graph ?? throw new ArgumentException("the playbook must be valid to plan", nameof(loaded));
         var values = new PlanValues(playbook, inputs);
 
-        var steps = graph.ExecutionOrder.Select((step, i) => PlanStep(i + 1, step, graph, catalog, provider, values)).ToImmutableArray();
-        var rollbacks = steps.Where(s => s.Rollback is not null && s.Condition != PlannedCondition.Never)
+        var steps = ImmutableArray.CreateBuilder<PlannedStep>();
+        foreach (var step in graph.ExecutionOrder)
+        {
+            var order = steps.Count + 1;
+            if (step.ForEach is { } fanOut)
+            {
+                steps.AddRange(PlanFanOut(order, step, fanOut, graph, catalog, provider, values));
+            }
+            else
+            {
+                steps.Add(PlanStep(order, step, graph, catalog, provider, values));
+            }
+        }
+
+        var rollbacks = steps.ToImmutable().Where(s => s.Rollback is not null && s.Condition != PlannedCondition.Never)
             .Select(s => s.Rollback!).Reverse().ToImmutableArray();
 
         return new Plan(
@@ -29,7 +42,7 @@ public static partial class Planner
             provider.Name,
             new PlanHashes(Sha256(loaded.Source?.Text ?? string.Empty), InputsHash(playbook, inputs), Sha256(provider.Name)),
             [.. playbook.Inputs.Select(i => PlanInput(i, inputs))],
-            steps,
+            steps.ToImmutable(),
             rollbacks,
             Graph.Mermaid.Render(graph));
     }
