@@ -322,6 +322,50 @@ public sealed class TypedOutputRunTests
         Assert.Contains("output 'ready' is declared boolean, but the script wrote 'yes': write true or false", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Each_item_of_a_fan_out_converts_its_declared_outputs_and_items_hold_the_typed_values()
+    {
+        await using var harness = Harness();
+
+        var result = await harness.RunAsync(Header + """
+            phases:
+              assess:
+                - id: pods
+                  for_each: [2, 30]
+                  run: echo "count=${{ item }}" >> "$RUNBOOK_OUTPUT"
+                  mutates: false
+                  outputs:
+                    count: { type: integer }
+              gather:
+                - id: check
+                  uses: assert
+                  with: { condition: "${{ steps.pods.outputs.items[0].count + steps.pods.outputs.items[1].count == 32 && steps.pods.outputs.items[1].count > 4 }}" }
+            """);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+    }
+
+    [Fact]
+    public async Task An_item_whose_output_does_not_convert_fails_that_item_naming_the_output_and_the_value()
+    {
+        await using var harness = Harness();
+
+        var result = await harness.RunAsync(Header + """
+            phases:
+              assess:
+                - id: pods
+                  for_each: ["3", "three"]
+                  run: echo "count=${{ item }}" >> "$RUNBOOK_OUTPUT"
+                  mutates: false
+                  outputs:
+                    count: { type: integer }
+            """);
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Contains(harness.Observer.Events.OfType<StepFinishedEvent>(),
+            e => e.Status == "failed" && e.Error == "output 'count' is declared integer, but the script wrote 'three': it is not a whole number");
+    }
+
     private static byte[] ReadShared(string path)
     {
         var bytes = new List<byte>();
