@@ -51,7 +51,7 @@ public sealed class AlertActionTests(MetricsStack stack)
         Assert.Equal("page", ((IReadOnlyDictionary<string, object?>)alert["labels"]!)["severity"]);
         Assert.Equal("5xx above 0.5/s", ((IReadOnlyDictionary<string, object?>)alert["annotations"]!)["summary"]);
         Assert.Equal(1L, checkout.Outputs["count"]);
-        DeclaredOutputs.AssertAgree("prometheus.alerts", checkout.Outputs);
+        ActionOutputContract.AssertAgree("prometheus.alerts", checkout.Outputs);
         Assert.Equal(0L, search.Outputs["count"]);
     }
 
@@ -85,7 +85,7 @@ public sealed class AlertActionTests(MetricsStack stack)
 
         Assert.Equal("checkout", ((IReadOnlyDictionary<string, object?>)Assert.Single(Alerts(byMap))["labels"]!)["service"]);
         Assert.Single(Alerts(byList));
-        DeclaredOutputs.AssertAgree("alertmanager.alerts", byList.Outputs);
+        ActionOutputContract.AssertAgree("alertmanager.alerts", byList.Outputs);
         Assert.Equal(0L, none.Outputs["count"]);
     }
 
@@ -168,14 +168,14 @@ public sealed class AlertActionTests(MetricsStack stack)
 
         Assert.Equal(RunStatus.Succeeded, result.Status);
         var quiet = (await harness.StateAsync(result.RunId)).Step("quiet").Outputs;
-        DeclaredOutputs.AssertAgree("alertmanager.silence", quiet);
+        ActionOutputContract.AssertAgree("alertmanager.silence", quiet);
         var id = (string)quiet["id"]!;
         using var silence = System.Text.Json.JsonDocument.Parse(await stack.Http.GetStringAsync($"{stack.AlertmanagerUrl}/api/v2/silence/{id}"));
         Assert.Equal("alice", silence.RootElement.GetProperty("createdBy").GetString());
         Assert.Equal($"runbook quiet-search run {result.RunId}", silence.RootElement.GetProperty("comment").GetString());
         var expire = await RunAsync("alertmanager.expire", new() { ["url"] = stack.AlertmanagerUrl, ["id"] = id });
         var again = await RunAsync("alertmanager.expire", new() { ["url"] = stack.AlertmanagerUrl, ["id"] = id });
-        DeclaredOutputs.AssertAgree("alertmanager.expire", Assert.IsType<Succeeded>(expire).Outputs);
+        ActionOutputContract.AssertAgree("alertmanager.expire", Assert.IsType<Succeeded>(expire).Outputs);
         Assert.IsType<Succeeded>(again);
         Assert.Equal("expired", await stack.SilenceStateAsync(id));
     }

@@ -70,7 +70,7 @@ public sealed class PrometheusQueryTests(MetricsStack stack)
             new() { ["labels"] = Labels(("service", "checkout")) }));
 
         Assert.Equal(100.0, Assert.IsType<double>(outcome.Outputs["value"]), 6);
-        DeclaredOutputs.AssertAgree("prometheus.query", outcome.Outputs);
+        ActionOutputContract.AssertAgree("prometheus.query", outcome.Outputs);
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public sealed class PrometheusQueryTests(MetricsStack stack)
         var missed = Assert.IsType<Failed>(await RunAsync(Range, $"{CheckoutErrors}", new() { ["range"] = "5s", ["step"] = "1s", ["expect"] = "< 1000" }));
 
         Assert.Equal("matrix", outcome.Outputs["result_type"]);
-        DeclaredOutputs.AssertAgree("prometheus.query_range", outcome.Outputs);
+        ActionOutputContract.AssertAgree("prometheus.query_range", outcome.Outputs);
         var series = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(Assert.Single(Assert.IsAssignableFrom<IReadOnlyList<object?>>(outcome.Outputs["series"])));
         var values = Assert.IsAssignableFrom<IReadOnlyList<object?>>(series["values"]);
         Assert.InRange(values.Count, 5, 6);
