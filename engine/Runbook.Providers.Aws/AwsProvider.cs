@@ -18,7 +18,7 @@ public sealed class AwsProvider : IPlatformProvider
                  new("stopped", ParameterType.Boolean, false, "Include stopped tasks (the ones that crashed); default true.")],
                 [O.List("tasks"), O.List("stopped_reasons"), O.Integer("count")], "ecs:ListTasks + ecs:DescribeTasks of {service}"),
         ],
-        [.. ServiceActions.All.Select(a => a.Name)],
+        [.. ServiceActions.NamesWithoutExec],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>
         {
             ["service.describe"] = "ecs:DescribeServices {service}, ecs:DescribeTaskDefinition, ecs:ListTasks + DescribeTasks",
@@ -29,7 +29,12 @@ public sealed class AwsProvider : IPlatformProvider
             ["service.deploy"] = "ecs:DescribeTaskDefinition, ecs:RegisterTaskDefinition with image {image}, ecs:UpdateService {service}",
             ["service.rollback"] = "ecs:UpdateService {service} taskDefinition={to}",
             ["service.wait"] = "ecs:DescribeServices {service} until stable (services-stable, timeout {timeout})",
-        }));
+        }))
+    {
+        Unsupported = ImmutableDictionary<string, UnsupportedAction>.Empty.Add(ServiceActions.ExecName, new(
+            "ECS runs no command in a task for runbook: exec goes through ECS Exec and the SSM agent, which need an interactive session",
+            "run it yourself with 'aws ecs execute-command --cluster <cluster> --task <task> --container <container> --interactive --command \"<command>\"' (ECS Exec enabled on the service), or use a run: step")),
+    };
 
     private readonly Func<string, string?> _environment;
     private readonly HttpMessageHandler? _handler;

@@ -13,7 +13,7 @@ public sealed class AzureProvider : IPlatformProvider
         "azure",
         "Azure Container Apps through Azure Resource Manager (Microsoft.App 2026-01-01); credentials as az finds them.",
         [],
-        [.. ServiceActions.All.Select(a => a.Name)],
+        [.. ServiceActions.NamesWithoutExec],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>
         {
             ["service.describe"] = "GET containerApps/{service} + GET containerApps/{service}/revisions",
@@ -24,7 +24,12 @@ public sealed class AzureProvider : IPlatformProvider
             ["service.deploy"] = "PATCH containerApps/{service} template.containers image={image} (a new revision)",
             ["service.rollback"] = "multiple mode: POST containerApps/{service}/revisions/{to}/activate + PATCH ingress.traffic {to}=100%; single mode: PATCH containerApps/{service} with {to}'s template",
             ["service.wait"] = "GET containerApps/{service} + revisions until its revision is provisioned, running and healthy (timeout {timeout}); writes have followed their Azure-AsyncOperation",
-        }));
+        }))
+    {
+        Unsupported = ImmutableDictionary<string, UnsupportedAction>.Empty.Add(ServiceActions.ExecName, new(
+            "Container Apps has no exec runbook can drive: az containerapp exec opens an interactive console only",
+            "run it yourself with 'az containerapp exec --name <app> --resource-group <group> --command \"<command>\"', or use a run: step")),
+    };
 
     private readonly Func<string, string?> _environment;
     private readonly HttpMessageHandler? _handler;

@@ -2,20 +2,17 @@ using System.Collections.Immutable;
 using Runbook.Execution.Actions;
 using Runbook.Execution.Providers;
 using Runbook.Language.Actions;
-using O = Runbook.Language.Actions.OutputDescriptor;
 
 namespace Runbook.Providers.Compose;
 
-/// <summary>Docker Compose: the service interface through the compose CLI, plus compose.exec.</summary>
+/// <summary>Docker Compose: the service interface through the compose CLI, plus service.exec (compose exec -T) and its alias compose.exec.</summary>
 public sealed class ComposeProvider : IPlatformProvider
 {
     public static ProviderDescriptor Describe { get; } = new(
         "compose",
         "Docker Compose through the docker compose (v2) or docker-compose (v1) CLI.",
         [
-            new("compose.exec", "Run a command inside a service's container.", true,
-                [new("service", ParameterType.String, true, "The compose service."), new("command", ParameterType.Any, true, "A shell command (run with sh -c), or a list of arguments.", RunsInShell: true)],
-                [O.Text("stdout"), O.Integer("exit_code")], "docker compose exec {service} {command}"),
+            ServiceActions.Exec with { Name = "compose.exec", Summary = "Alias of service.exec (kept for existing playbooks): a command in a service's container." },
         ],
         [.. ServiceActions.All.Select(a => a.Name)],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>
@@ -28,6 +25,7 @@ public sealed class ComposeProvider : IPlatformProvider
             ["service.deploy"] = "docker compose up -d {service} with image {image} (override file)",
             ["service.rollback"] = "docker compose up -d {service} with image {to} (the previous image when not named)",
             ["service.wait"] = "poll docker compose ps {service} until running and healthy (timeout {timeout})",
+            ["service.exec"] = "docker compose exec -T {service} {command} (stdin piped)",
         }));
 
     public ProviderDescriptor Descriptor => Describe;
@@ -48,6 +46,6 @@ public sealed class ComposeProvider : IPlatformProvider
             ? Path.GetFullPath(dir, settings.WorkingDirectory)
             : Path.Combine(directory, ".runbook", "compose", project));
         var cli = new ComposeCli(file, history.OverrideFile, project, directory);
-        return [.. ServiceStepActions.Over(new ComposeBackend(cli, history), settings), new ComposeExecAction(cli, settings)];
+        return [.. ServiceStepActions.Over(new ComposeBackend(cli, history), settings), new ComposeExecAction(cli, settings, ServiceActions.ExecName), new ComposeExecAction(cli, settings, "compose.exec")];
     }
 }

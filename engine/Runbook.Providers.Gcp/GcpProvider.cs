@@ -12,7 +12,7 @@ public sealed class GcpProvider : IPlatformProvider
         "gcp",
         "Google Cloud Run services (Cloud Run Admin API v2 over REST), Cloud Logging; application-default credentials as gcloud users have them.",
         [],
-        [.. ServiceActions.All.Select(a => a.Name)],
+        [.. ServiceActions.NamesWithoutExec],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>
         {
             ["service.describe"] = "run services.get {service}, revisions.list (serving and previous revision)",
@@ -23,7 +23,12 @@ public sealed class GcpProvider : IPlatformProvider
             ["service.deploy"] = "run services.get + services.patch {service} template container image={image} (new revision), operation",
             ["service.rollback"] = "run services.get, revisions.list, services.patch {service} traffic 100% to revision {to} (update-traffic --to-revisions)",
             ["service.wait"] = "run operations.get until done, then services.get {service} until Ready and not reconciling (timeout {timeout})",
-        }));
+        }))
+    {
+        Unsupported = ImmutableDictionary<string, UnsupportedAction>.Empty.Add(ServiceActions.ExecName, new(
+            "Cloud Run has no way to run a command in a running instance",
+            "Cloud Run has no exec: run the command as a Cloud Run job (gcloud run jobs execute) or in the service's own code, or use a run: step")),
+    };
 
     private readonly Func<string, string?> _environment;
     private readonly HttpMessageHandler? _handler;

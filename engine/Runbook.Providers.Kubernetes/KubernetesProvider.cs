@@ -6,7 +6,7 @@ using O = Runbook.Language.Actions.OutputDescriptor;
 
 namespace Runbook.Providers.Kubernetes;
 
-/// <summary>Kubernetes: the service interface over Deployments through the API server, plus kubernetes.get, kubernetes.events and kubernetes.exec.</summary>
+/// <summary>Kubernetes: the service interface over Deployments through the API server, plus service.exec (its alias kubernetes.exec), kubernetes.get and kubernetes.events.</summary>
 public sealed class KubernetesProvider : IPlatformProvider
 {
     private static readonly ParameterDescriptor Namespace = new("namespace", ParameterType.String, false, "Namespace (default: the environment's).");
@@ -24,10 +24,7 @@ public sealed class KubernetesProvider : IPlatformProvider
             new("kubernetes.events", "Events of an object (or of the namespace when no kind is given), oldest first.", false,
                 [new("kind", ParameterType.String, false, "Kind of the object."), new("name", ParameterType.String, false, "Object name."), Namespace],
                 [O.List("events"), O.Integer("warnings")], "list events of {kind}/{name}"),
-            new("kubernetes.exec", "Run a command in a running pod of a deployment (kubectl exec deployment/…).", true,
-                [new("service", ParameterType.String, true, "The deployment, as the playbook names it."),
-                 new("command", ParameterType.Any, true, "A shell command (run with sh -c), or a list of arguments.", RunsInShell: true)],
-                [O.Text("stdout"), O.Integer("exit_code")], "exec in a pod of {service}: {command}"),
+            ServiceActions.Exec with { Name = "kubernetes.exec", Summary = "Alias of service.exec (kept for existing playbooks): a command in a running pod of a deployment (kubectl exec -i deployment/…)." },
         ],
         [.. ServiceActions.All.Select(a => a.Name)],
         ImmutableDictionary.CreateRange(new Dictionary<string, string>
@@ -40,6 +37,7 @@ public sealed class KubernetesProvider : IPlatformProvider
             ["service.deploy"] = "PUT deployments/{service} with container image {image}",
             ["service.rollback"] = "PUT deployments/{service} with the template of revision {to} (rollout undo)",
             ["service.wait"] = "watch deployments/{service} until rolled out (rollout status, timeout {timeout})",
+            ["service.exec"] = "exec in a running pod of {service} over the exec WebSocket (kubectl exec -i): {command}",
         }));
 
     public ProviderDescriptor Descriptor => Describe;
@@ -60,7 +58,8 @@ public sealed class KubernetesProvider : IPlatformProvider
         return
         [
             .. ServiceStepActions.Over(deployments, settings),
-            new KubernetesExecAction(api, deployments, settings),
+            new KubernetesExecAction(api, deployments, settings, ServiceActions.ExecName),
+            new KubernetesExecAction(api, deployments, settings, "kubernetes.exec"),
             new KubernetesGetAction(api),
             new KubernetesEventsAction(api),
         ];

@@ -28,7 +28,7 @@ docker version >/dev/null 2>&1 || { echo "dockerd did not start:" >&2; tail -20 
 root="$dir/image"
 mkdir -p "$root/bin" "$root/tmp" "$root/www"
 cp /bin/busybox "$root/bin/busybox"
-for applet in sh sleep echo cat httpd wget true false ls env; do ln -sf busybox "$root/bin/$applet"; done
+for applet in sh sleep echo cat httpd wget true false ls env wc sha256sum; do ln -sf busybox "$root/bin/$applet"; done
 echo ok > "$root/www/health"
 tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' - rb-busybox:1 >/dev/null
 docker tag rb-busybox:1 rb-busybox:2

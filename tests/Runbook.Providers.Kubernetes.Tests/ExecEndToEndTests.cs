@@ -74,6 +74,40 @@ public sealed partial class ExecEndToEndTests(ApiServerFixture fixture) : IClass
 
     [Theory]
     [MemberData(nameof(Targets))]
+    public async Task Service_exec_pipes_a_stdin_file_from_the_playbooks_folder_into_the_pod(string target)
+    {
+        var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 1);
+        var folder = cluster.Files.Directory;
+        Directory.CreateDirectory(Path.Combine(folder, "sql"));
+        File.WriteAllText(Path.Combine(folder, "sql", "repair.sql"), "update jobs set state = 'queued';\nselect 1;\n");
+        File.WriteAllText(Path.Combine(folder, "exec.yaml"), """
+            apiVersion: runbook/v1
+            kind: Playbook
+            name: exec-stdin
+            phases:
+              gather:
+                - id: up
+                  uses: service.wait
+                  with: { service: web, timeout: 30s }
+                - id: lines
+                  uses: service.exec
+                  with: { service: web, command: "wc -l", stdin_file: sql/repair.sql }
+                  mutates: false
+                - id: show
+                  run: echo "lines=$LINES"
+                  env: { LINES: "${{ steps.lines.outputs.stdout }}" }
+                  mutates: false
+            """);
+        File.WriteAllText(Path.Combine(folder, "runbook.yaml"), $"environments:\n  dev:\n    provider: kubernetes\n    kubeconfig: {cluster.Kubeconfig()}\n");
+
+        var result = Run(target, folder, [], "exec", "exec.yaml", "--env", "dev", "--journal", "j.db");
+
+        Assert.True(result.ExitCode == 0, result.Out);
+        Assert.Matches(@"lines=\s*2", result.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
     public async Task KUBECONFIG_with_several_files_is_read_when_no_kubeconfig_is_configured(string target)
     {
         var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 1);

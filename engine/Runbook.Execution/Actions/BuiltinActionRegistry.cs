@@ -20,5 +20,6 @@ public static class BuiltinActionRegistry
         new Wait.SleepAction(),
         new Wait.UntilAction(),
         new Assert.AssertAction(),
+        new Tls.TlsCheckAction(),
     ];
 }

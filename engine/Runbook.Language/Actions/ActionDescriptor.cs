@@ -82,6 +82,12 @@ public sealed record ProviderDescriptor(
     ImmutableHashSet<string> SupportedServiceActions,
     ImmutableDictionary<string, string> PlanTexts)
 {
+    /// <summary>
+    /// Actions the platform cannot do, each with why and the platform's own way to do it instead; the checker shows
+    /// them with RB0307, so the refusal comes at validate time and says what to do.
+    /// </summary>
+    public ImmutableDictionary<string, UnsupportedAction> Unsupported { get; init; } = ImmutableDictionary<string, UnsupportedAction>.Empty;
+
     public bool Supports(ActionDescriptor action) =>
         action.IsServiceAction ? SupportedServiceActions.Contains(action.Name)
         : OwnActions.Any(a => a.Name == action.Name) || !IsProviderNamespace(action.Namespace);
@@ -91,3 +97,6 @@ public sealed record ProviderDescriptor(
 
     private static bool IsProviderNamespace(string ns) => ns is "compose" or "kubernetes" or "aws" or "azure" or "gcp";
 }
+
+/// <summary>Why a provider cannot run an action, and what an operator does instead on that platform.</summary>
+public sealed record UnsupportedAction(string Reason, string Fix);

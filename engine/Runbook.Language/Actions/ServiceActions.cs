@@ -13,6 +13,24 @@ public static class ServiceActions
 
     private static ParameterDescriptor Req(string name, ParameterType type, string description) => new(name, type, true, description);
 
+    /// <summary>The name of <see cref="Exec"/>, which only providers that can run a command in a container list.</summary>
+    public const string ExecName = "service.exec";
+
+    /// <summary>
+    /// service.exec: a command in a running container of the service, with input on stdin. Mutating: a command can
+    /// change anything, so a read-only use says <c>mutates: false</c>. compose.exec and kubernetes.exec are aliases.
+    /// </summary>
+    public static ActionDescriptor Exec { get; } = new(ExecName, "Run a command in a running container of the service, with optional input on stdin (no TTY).", true,
+        [
+            Service,
+            new("command", ParameterType.Any, true, "A shell command (run with sh -c in the container), or a list of arguments run as they are.", RunsInShell: true),
+            Opt("stdin", ParameterType.String, "Text written to the command's standard input, then closed."),
+            Opt("stdin_file", ParameterType.String, "A file inside the playbook's folder whose bytes go to standard input as they are (binary-safe, up to 64 MB).") with { IsFile = true },
+            Opt("container", ParameterType.String, "Kubernetes: the container of the pod (default: the provider's container setting, else the first)."),
+        ],
+        [O.Text("stdout"), O.Text("stderr"), O.Integer("exit_code")],
+        "exec in {service}: {command}");
+
     public static ImmutableArray<ActionDescriptor> All { get; } =
     [
         new("service.describe", "Current state: replicas, image, revision, health.", false,
@@ -41,5 +59,12 @@ public static class ServiceActions
             [Service, Opt("timeout", ParameterType.Duration, "Give up after this long (default 5m)."),
              Opt("condition", ParameterType.String, "healthy | running | rolled_out (default rolled_out).")],
             [O.Integer("ready_replicas")], "wait until {service} is rolled out (timeout {timeout})"),
+        Exec,
     ];
+
+    /// <summary>
+    /// The service actions a platform that cannot run a command in a container supports: all but service.exec.
+    /// (Written after <see cref="All"/>: static properties initialise in the order they are written.)
+    /// </summary>
+    public static ImmutableArray<string> NamesWithoutExec { get; } = [.. All.Select(a => a.Name).Where(n => n != ExecName)];
 }

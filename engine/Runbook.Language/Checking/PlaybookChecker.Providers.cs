@@ -29,11 +29,14 @@ public sealed partial class PlaybookChecker
     {
         foreach (var (provider, claimed) in ProvidersToCheck().Where(p => !p.Provider.Supports(descriptor)))
         {
+            // A provider that knows why it cannot (service.exec on the clouds) says so, and names the platform's own way.
+            var why = provider.Unsupported.GetValueOrDefault(uses.Name);
+            var reason = why is null ? string.Empty : $": {why.Reason}";
             _diagnostics.Add(Descriptors.ActionNotSupportedByProvider, uses.Span,
-                claimed ? $"provider '{provider.Name}' (claimed under providers:) does not support '{uses.Name}'"
-                    : $"provider '{provider.Name}' does not support '{uses.Name}'",
-                claimed ? $"use an action {provider.Name} supports (see 'runbook providers') or a run: step, or remove '{provider.Name}' from providers:"
-                    : $"use an action {provider.Name} supports (see 'runbook providers'), or a run: step");
+                claimed ? $"provider '{provider.Name}' (claimed under providers:) does not support '{uses.Name}'{reason}"
+                    : $"provider '{provider.Name}' does not support '{uses.Name}'{reason}",
+                why?.Fix ?? (claimed ? $"use an action {provider.Name} supports (see 'runbook providers') or a run: step, or remove '{provider.Name}' from providers:"
+                    : $"use an action {provider.Name} supports (see 'runbook providers'), or a run: step"));
         }
     }
 

@@ -28,6 +28,14 @@ public sealed class PlanTextsTests
     [Fact]
     public void Every_service_verb_the_provider_supports_has_its_own_wording()
     {
-        Assert.Equal(ServiceActions.All.Select(a => a.Name).Order(StringComparer.Ordinal), GcpProvider.Describe.PlanTexts.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(GcpProvider.Describe.SupportedServiceActions.Order(StringComparer.Ordinal), GcpProvider.Describe.PlanTexts.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Service_exec_is_not_listed_and_the_reason_says_cloud_run_has_no_exec()
+    {
+        Assert.DoesNotContain(ServiceActions.ExecName, GcpProvider.Describe.SupportedServiceActions);
+        Assert.False(GcpProvider.Describe.Supports(ServiceActions.Exec));
+        Assert.Contains("Cloud Run has no exec", GcpProvider.Describe.Unsupported[ServiceActions.ExecName].Fix, StringComparison.Ordinal);
     }
 }

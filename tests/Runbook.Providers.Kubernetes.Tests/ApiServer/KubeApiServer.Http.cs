@@ -480,7 +480,9 @@ public sealed partial class KubeApiServer
     }
 
     /// <summary>
-    /// Exec over a WebSocket (channel.k8s.io v4: one byte of channel, then data; 1 stdout, 2 stderr, 3 the Status).
+    /// Exec over a WebSocket (channel.k8s.io v4 and v5: one byte of channel, then data; 0 stdin, 1 stdout, 2 stderr,
+    /// 3 the Status; v5 adds 255, a close signal whose byte names the stream that ends). With stdin=true the process
+    /// reads what arrives on channel 0 until v5 closes it (or the client goes); without, its stdin is closed at once.
     /// There is no container, so the command runs on the test machine in a scratch folder, standing in for one.
     /// </summary>
     private async Task ExecAsync(HttpContext context, string ns, string name)
@@ -497,7 +499,9 @@ public sealed partial class KubeApiServer
             return;
         }
 
-        var protocol = context.WebSockets.WebSocketRequestedProtocols.FirstOrDefault(p => p == "v4.channel.k8s.io") ?? "v4.channel.k8s.io";
+        var requested = context.WebSockets.WebSocketRequestedProtocols;
+        var protocol = requested.Contains("v5.channel.k8s.io") ? "v5.channel.k8s.io" : "v4.channel.k8s.io";
+        var withStdin = context.Request.Query["stdin"] is var stdinFlag && (stdinFlag == "true" || stdinFlag == "1");
         using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = Path.GetTempPath() };
         foreach (var argument in context.Request.Query["command"])
@@ -514,19 +518,19 @@ public sealed partial class KubeApiServer
 
         start.Environment["HOSTNAME"] = name;
         using var process = Process.Start(start)!;
-        process.StandardInput.Close();
+        var stdin = withStdin ? PumpStdinAsync(socket, process, protocol) : CloseStdin(process);
         var gate = new SemaphoreSlim(1);
-        async Task PumpAsync(StreamReader reader, byte channel)
+        async Task PumpBytesAsync(Stream stream, byte channel)
         {
-            var buffer = new char[4096];
+            var buffer = new byte[16 * 1024];
             int read;
-            while ((read = await reader.ReadAsync(buffer)) > 0)
+            while ((read = await stream.ReadAsync(buffer)) > 0)
             {
-                await SendAsync(socket, gate, channel, Encoding.UTF8.GetBytes(buffer, 0, read));
+                await SendAsync(socket, gate, channel, buffer[..read]);
             }
         }
 
-        await Task.WhenAll(PumpAsync(process.StandardOutput, 1), PumpAsync(process.StandardError, 2));
+        await Task.WhenAll(PumpBytesAsync(process.StandardOutput.BaseStream, 1), PumpBytesAsync(process.StandardError.BaseStream, 2));
         await process.WaitForExitAsync();
         var status = process.ExitCode == 0
             ? new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }
@@ -539,7 +543,73 @@ public sealed partial class KubeApiServer
                 ["details"] = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = process.ExitCode.ToString(CultureInfo.InvariantCulture) }) },
             };
         await SendAsync(socket, gate, 3, Encoding.UTF8.GetBytes(status.ToJsonString()));
-        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, CancellationToken.None);
+        if (withStdin)
+        {
+            // The stdin pump is still receiving: say goodbye, and let it read the client's close in answer.
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, CancellationToken.None);
+            await stdin.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        else
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, CancellationToken.None);
+        }
+    }
+
+    private static Task CloseStdin(Process process)
+    {
+        process.StandardInput.Close();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Channel 0 into the process's stdin, bytes as they are; v5's close signal for stream 0 (or the client leaving) closes it.</summary>
+    private static async Task PumpStdinAsync(WebSocket socket, Process process, string protocol)
+    {
+        var input = process.StandardInput.BaseStream;
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                using var message = new MemoryStream();
+                WebSocketReceiveResult received;
+                do
+                {
+                    received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                    message.Write(buffer, 0, received.Count);
+                }
+                while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
+
+                var frame = message.ToArray();
+                if (received.MessageType == WebSocketMessageType.Close || frame.Length == 0)
+                {
+                    break;
+                }
+
+                if (frame[0] == 0)
+                {
+                    await input.WriteAsync(frame.AsMemory(1));
+                    await input.FlushAsync();
+                }
+                else if (frame[0] == 255 && protocol == "v5.channel.k8s.io" && frame.Length > 1 && frame[1] == 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException)
+        {
+            // The client went, or the process stopped reading: either way its stdin ends here.
+        }
+        finally
+        {
+            try
+            {
+                input.Close();
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private static async Task SendAsync(WebSocket socket, SemaphoreSlim gate, byte channel, byte[] data)

@@ -22,6 +22,20 @@ public static class ContainedFile
     /// <summary>The text of <paramref name="name"/> from the first folder of <paramref name="folders"/> that has it.</summary>
     public static (string Text, string Path) ReadText(string name, IReadOnlyList<string> folders, string what)
     {
+        var (bytes, path) = ReadBytes(name, folders, what, MaxBytes);
+        try
+        {
+            return (new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes), path);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ContainedFileException($"{what} '{Shown(name)}' is not UTF-8 text");
+        }
+    }
+
+    /// <summary>The bytes of <paramref name="name"/>, as they are (a stdin_file), under the same rules as <see cref="ReadText"/>.</summary>
+    public static (byte[] Bytes, string Path) ReadBytes(string name, IReadOnlyList<string> folders, string what, int maxBytes)
+    {
         if (FileArguments.Problem(name) is { } problem)
         {
             throw new ContainedFileException($"{what} '{Shown(name)}' is refused: {problem}");
@@ -44,7 +58,7 @@ public static class ContainedFile
                     $"{what} '{Shown(name)}' is refused: it resolves to {opened}, outside {realFolder} (a symlink leads out of the folder)");
             }
 
-            return (Read(handle, what, name), opened);
+            return (Read(handle, what, name, maxBytes), opened);
         }
 
         throw new ContainedFileException($"{what} '{Shown(name)}' does not exist in {string.Join(" or ", folders)}");
@@ -134,29 +148,25 @@ public static class ContainedFile
         return path.StartsWith(prefix, StringComparison.Ordinal);
     }
 
-    private static string Read(SafeFileHandle handle, string what, string name)
+    private static byte[] Read(SafeFileHandle handle, string what, string name, int maxBytes)
     {
-        var buffer = new byte[MaxBytes + 1];
-        var total = 0;
+        // Read until the end or one byte past the limit, whatever size the file claims (it may grow while read).
+        using var bytes = new MemoryStream();
+        var buffer = new byte[81920];
+        long total = 0;
         int read;
-        while (total < buffer.Length && (read = RandomAccess.Read(handle, buffer.AsSpan(total), total)) > 0)
+        while (total <= maxBytes && (read = RandomAccess.Read(handle, buffer, total)) > 0)
         {
+            bytes.Write(buffer, 0, read);
             total += read;
         }
 
-        if (total > MaxBytes)
+        if (total > maxBytes)
         {
-            throw new ContainedFileException($"{what} '{Shown(name)}' is larger than {MaxBytes / (1024 * 1024)} MB");
+            throw new ContainedFileException($"{what} '{Shown(name)}' is larger than {maxBytes / (1024 * 1024)} MB");
         }
 
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer, 0, total);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new ContainedFileException($"{what} '{Shown(name)}' is not UTF-8 text");
-        }
+        return bytes.ToArray();
     }
 
     /// <summary>The name as a message can show it: control characters escaped, length bounded.</summary>
