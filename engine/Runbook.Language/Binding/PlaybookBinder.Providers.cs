@@ -15,7 +15,7 @@ public sealed partial class PlaybookBinder
     private ImmutableArray<ProviderClaim> BindProviders(MapReader reader)
     {
         var known = PlaybookProviders.KnownNames.Concat(_catalog.Providers.Select(p => p.Name)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-                if (reader["providers"] is Yaml.YamlSequence { Items.Length: 0 } node)
+        if (reader["providers"] is Yaml.YamlSequence { Items.Length: 0 } node)
         {
             _diagnostics.Add(Descriptors.InvalidValue, node.Span, "providers: lists no provider, so the playbook could run nowhere",
                 $"list the providers it is for, e.g. providers: [{known[0]}], or remove providers: to have them computed from its actions");

@@ -35,8 +35,8 @@ public sealed partial class PlaybookChecker
             _diagnostics.Add(Descriptors.ActionNotSupportedByProvider, uses.Span,
                 claimed ? $"provider '{provider.Name}' (claimed under providers:) does not support '{uses.Name}'{reason}"
                     : $"provider '{provider.Name}' does not support '{uses.Name}'{reason}",
-                claimed ? $"{why?.Fix ?? $"use an action {provider.Name} supports (see 'runbook providers') or a run: step"}, or remove '{provider.Name}' from providers:"
-                    : why?.Fix ?? $"use an action {provider.Name} supports (see 'runbook providers'), or a run: step");
+                why?.Fix ?? (claimed ? $"use an action {provider.Name} supports (see 'runbook providers') or a run: step, or remove '{provider.Name}' from providers:"
+                    : $"use an action {provider.Name} supports (see 'runbook providers'), or a run: step"));
         }
     }
 

@@ -117,8 +117,9 @@ public sealed class ActionSafetyTests : IDisposable
 
         var result = cli.Run("exec", playbook, "--provider", "compose", "--journal", Journal);
 
+        // Its actions make it a playbook for kubernetes only: refused as not for compose, naming the step.
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("error RB0307: provider 'compose' does not support 'kubernetes.get'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("is not for compose: its actions need kubernetes: step 'pods' uses 'kubernetes.get' (line 10), which compose does not run", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Journal), "the refused run was journaled");
         Assert.False(File.Exists(Marker), "a step ran");
     }
@@ -155,8 +156,8 @@ public sealed class ActionSafetyTests : IDisposable
         var result = cli.Run("exec", parent, "--provider", "compose", "--journal", Journal);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("the playbook it runs is not valid on compose", result.Error, StringComparison.Ordinal);
-        Assert.Contains("error RB0307: provider 'compose' does not support 'kubernetes.get'", result.Error, StringComparison.Ordinal);
+        // The child is for kubernetes only (its actions), the parent for every provider: RB0317 refuses the parent itself.
+        Assert.Contains("error RB0317: 'child.yaml' is for kubernetes (what its actions need), not for aws, azure, compose, gcp", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Journal), "the refused run was journaled");
         Assert.False(File.Exists(Marker), "a step ran");
     }

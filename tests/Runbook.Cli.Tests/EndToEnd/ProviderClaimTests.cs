@@ -160,11 +160,27 @@ public sealed class ProviderClaimTests : IDisposable
         Write("child.yaml", Playbook("child", "[kubernetes]", Step("status", "service.describe", "{ service: api }")));
         var parent = Write("parent.yaml", Playbook("parent", null, Step("child", "playbook.run", "{ path: child.yaml }", mutates: true)));
 
+        var validate = cli.Run("validate", parent);
         var result = cli.Run("exec", parent, "--provider", "compose", "--journal", Journal, "--yes");
 
+        Assert.Equal(2, validate.ExitCode);
+        Assert.Contains("parent.yaml:9:21: error RB0317: 'child.yaml' is for kubernetes (its providers:), not for aws, azure, compose, gcp, which this playbook is for (what its actions need)",
+            validate.Out, StringComparison.Ordinal);
+        Assert.Contains("= fix: add providers: [kubernetes] to this playbook", validate.Out, StringComparison.Ordinal);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("error: the playbook it runs is not for compose: it claims providers: [kubernetes] (line 4)", result.Error, StringComparison.Ordinal);
+        Assert.Contains("error RB0317:", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Journal));
+    }
+
+    [Theory]
+    [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
+    public void A_parent_claiming_the_provider_of_its_sub_playbook_validates_and_plans_on_it(CliTarget cli)
+    {
+        Write("child.yaml", Playbook("child", "[kubernetes]", Step("status", "service.describe", "{ service: api }")));
+        var parent = Write("parent.yaml", Playbook("parent", "[kubernetes]", Step("child", "playbook.run", "{ path: child.yaml }", mutates: true)));
+
+        Assert.Equal(0, cli.Run("validate", parent, "--provider", "kubernetes", "--warnings-as-errors").ExitCode);
+        Assert.Equal(0, cli.Run("plan", parent, "--provider", "kubernetes").ExitCode);
     }
 
     [Theory]
