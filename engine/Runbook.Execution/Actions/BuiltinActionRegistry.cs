@@ -20,5 +20,10 @@ public static class BuiltinActionRegistry
         new Wait.SleepAction(),
         new Wait.UntilAction(),
         new Assert.AssertAction(),
+        new Postgres.PostgresBackupAction(),
+        new Postgres.PostgresRestoreAction(),
+        new Redis.RedisInfoAction(),
+        new Redis.RedisCommandAction(),
+        new Redis.RedisDeleteKeysAction(),
     ];
 }

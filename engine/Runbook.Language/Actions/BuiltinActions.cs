@@ -83,5 +83,6 @@ public static class BuiltinActions
             Req("path", ParameterType.String, "Path of the playbook, relative to this file and inside its folder.") with { IsFile = true },
             Opt("inputs", ParameterType.Map, "Inputs for it.")),
         .. ServiceActions.All,
+        .. DataActions.All,
     ];
 }

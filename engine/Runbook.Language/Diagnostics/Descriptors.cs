@@ -85,6 +85,9 @@ public static class Descriptors
     // Metrics and alerts actions.
 
     // Data actions (PostgreSQL, Redis).
+    public static readonly DiagnosticDescriptor CommandMutatesDespiteDeclaration = Error("RB0321", "Step says it does not mutate, but its command does");
+    public static readonly DiagnosticDescriptor CommandRefused = Error("RB0322", "Command the action never sends");
+    public static readonly DiagnosticDescriptor CommandNameNotLiteral = Error("RB0323", "Command name is an expression");
 
     // TLS and exec actions.
 
@@ -112,6 +115,7 @@ public static class Descriptors
         // metrics and alerts
 
         // data
+        CommandMutatesDespiteDeclaration, CommandRefused, CommandNameNotLiteral,
 
         // tls and exec
     ];
