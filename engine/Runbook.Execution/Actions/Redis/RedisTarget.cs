@@ -89,6 +89,11 @@ internal sealed class RedisTarget
             AllowAdmin = true, // the action's own rule decides what may be sent, not the library's admin list
             ClientName = "runbook",
             IncludeDetailInExceptions = false,
+
+            // Off: the library's tie-breaker GET and configuration-channel subscription would count as a keyspace
+            // miss and a client on the server being inspected, skewing the hit rate redis.info reports.
+            TieBreaker = string.Empty,
+            ConfigurationChannel = string.Empty,
         };
         options.EndPoints.Add(Host, Port);
         return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
