@@ -125,6 +125,30 @@ public sealed class PostgresBackupRestoreTests(PasswordPostgresCluster cluster) 
     }
 
     [Fact]
+    public async Task A_dry_run_checks_the_server_and_names_the_file_but_writes_nothing()
+    {
+        if (!cluster.Ready())
+        {
+            return;
+        }
+
+        using var ctx = new ActionContext();
+        var database = await cluster.CreateDatabaseAsync(Schema);
+        var invocation = ctx.Invocation("postgres.backup", new Dictionary<string, object?>
+        {
+            ["connection"] = cluster.Url(database),
+            ["path"] = Path.Combine(_folder.FullName, "dry.dump"),
+        });
+
+        var outcome = await new PostgresBackupAction().ExecuteAsync(invocation with { Context = invocation.Context with { DryRun = true } }, CancellationToken.None);
+
+        var success = Assert.IsType<Succeeded>(outcome);
+        Assert.Equal(Path.Combine(_folder.FullName, "dry.dump"), success.Outputs["path"]);
+        Assert.Empty(Directory.GetFileSystemEntries(_folder.FullName));
+        Assert.Contains(ctx.Lines, l => l.Text.StartsWith("dry run: would back up ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_existing_backup_is_not_overwritten_unless_the_step_says_so()
     {
         if (!cluster.Ready())

@@ -318,3 +318,52 @@ public sealed class RedisActionTests(RedisServer redis)
             ? long.Parse(line.Split('=', ',')[1], System.Globalization.CultureInfo.InvariantCulture)
             : 0;
 }
+
+/// <summary>rediss:// speaks TLS and checks the server's certificate: one this machine does not trust is refused, saying so.</summary>
+public sealed class RedisTlsTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("runbook-redis-tls-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    [Fact]
+    public async Task A_server_certificate_this_machine_does_not_trust_fails_the_step_naming_the_tls_handshake()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var certFile = Path.Combine(_folder.FullName, "server.crt");
+        var keyFile = Path.Combine(_folder.FullName, "server.key");
+        await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+        var tlsPort = FreePort();
+        await using var server = await RedisServer.StartAsync("--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", certFile, "--tls-auth-clients", "no");
+        if (!server.Ready())
+        {
+            return;
+        }
+
+        using var ctx = new ActionContext();
+        var outcome = await new RedisInfoAction().ExecuteAsync(ctx.Invocation("redis.info", new Dictionary<string, object?>
+        {
+            ["connection"] = $"rediss://:{Uri.EscapeDataString(RedisServer.Password)}@127.0.0.1:{tlsPort}/0",
+            ["timeout"] = "5s",
+        }), CancellationToken.None);
+
+        var failed = Assert.IsType<Failed>(outcome);
+        Assert.StartsWith($"redis.info: the TLS handshake with rediss://127.0.0.1:{tlsPort}/0 failed (", failed.Error);
+        Assert.EndsWith("check that the server's certificate is valid for 127.0.0.1 and trusted by this machine", failed.Error);
+        Assert.DoesNotContain("Qx9", failed.Error);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

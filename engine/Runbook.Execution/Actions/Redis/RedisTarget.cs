@@ -103,6 +103,11 @@ internal sealed class RedisTarget
     public string Describe(string action, Exception ex)
     {
         var detail = Scrub(ex.Message.Split('\n')[0].Trim());
+        if (Tls && Causes(ex).OfType<global::System.Security.Authentication.AuthenticationException>().FirstOrDefault() is { } handshake)
+        {
+            return $"{action}: the TLS handshake with {Display} failed ({Scrub(handshake.Message)}); check that the server's certificate is valid for {Host} and trusted by this machine";
+        }
+
         return ex switch
         {
             RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } =>
@@ -115,6 +120,14 @@ internal sealed class RedisTarget
                 $"{action}: {Display} answered: {detail}",
             _ => $"{action}: {Display}: {detail}",
         };
+    }
+
+    private static IEnumerable<Exception> Causes(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 
     public string Scrub(string text) =>
