@@ -14,8 +14,22 @@ public sealed partial class PlaybookChecker
     /// </summary>
     private void CheckCommandRule(Step step, ActionDescriptor? descriptor)
     {
-        if (descriptor?.MutatesWhen is not { } rule || step.Action is not UsesAction uses || uses.Find(rule.Argument) is not { Value: ListArgument command })
+        if (descriptor?.MutatesWhen is not { } rule || step.Action is not UsesAction uses || uses.Find(rule.Argument) is not { } argument)
         {
+            return;
+        }
+
+        if (argument.Value is not ListArgument command)
+        {
+            // A whole command from an expression (a list input) could be FLUSHALL in a step without an approval. A
+            // literal that is not a list is already RB0101.
+            if (argument.Value is ScalarArgument { Text.IsLiteral: false })
+            {
+                _diagnostics.Add(Descriptors.CommandNameNotLiteral, argument.Value.Span,
+                    $"the command of '{uses.Name}' in step '{step.Id}' is an expression, so neither the checker nor the approval can tell what it does",
+                    "write the command as a list whose first word is literal ([GET, \"${{ inputs.key }}\"]); values go in the later items");
+            }
+
             return;
         }
 

@@ -110,6 +110,7 @@ public sealed class DataActionSafetyTests
     [Theory]
     [InlineData("[\"${{ inputs.key }}\", x]")]
     [InlineData("[]")]
+    [InlineData("\"${{ inputs.key }}\"")]
     public void A_command_whose_name_is_not_literal_is_refused(string command)
     {
         var diagnostics = Diagnostics("mitigate", Redis(command, "      approval: { approvers: [oncall] }\n      irreversible: true\n"));
