@@ -158,6 +158,22 @@ public sealed class RedisActionTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task An_error_reply_fails_the_step_in_one_line_with_the_server_s_words()
+    {
+        if (!redis.Ready())
+        {
+            return;
+        }
+
+        await redis.CliAsync("-n", "14", "SET", "name", "not a number");
+
+        var failed = Assert.IsType<Failed>(await CommandAsync(Db(14), true, "INCR", "name"));
+
+        Assert.Equal($"redis.command: redis://127.0.0.1:{redis.Port}/14 answered: ERR value is not an integer or out of range", failed.Error);
+        Assert.False(failed.Retryable);
+    }
+
+    [Fact]
     public async Task Keys_is_never_sent_even_by_a_mutating_step()
     {
         if (!redis.Ready())
