@@ -36,7 +36,8 @@ internal static class ProvidersCommand
             text.Append("\nActions:\n");
             foreach (var action in ProviderRegistry.Catalog.Actions)
             {
-                text.Append($"  {action.Name,-20} {(action.Mutates ? "mutates  " : "read-only")}  {action.Summary}\n");
+                var effect = action.Irreversible ? "irreversible" : action.MutatesWhen is not null ? "by command" : action.Mutates ? "mutates" : "read-only";
+                text.Append($"  {action.Name,-20} {effect,-12}  {action.Summary}\n");
                 foreach (var p in action.Parameters)
                 {
                     text.Append($"      {p.Name,-21} {(p.Required ? "required" : "optional")}  {p.Description}\n");

@@ -22,5 +22,10 @@ public static class BuiltinActionRegistry
         new Assert.AssertAction(),
         .. Prometheus.MetricsActionSet.Create(),
         new Tls.TlsCheckAction(),
+        new Postgres.PostgresBackupAction(),
+        new Postgres.PostgresRestoreAction(),
+        new Redis.RedisInfoAction(),
+        new Redis.RedisCommandAction(),
+        new Redis.RedisDeleteKeysAction(),
     ];
 }

@@ -90,6 +90,20 @@ public sealed record ActionDescriptor(
     ImmutableArray<OutputDescriptor> Outputs,
     string PlanText)
 {
+    /// <summary>
+    /// True when what the action does cannot be undone (<c>postgres.restore</c>): the binder marks every step that
+    /// uses it irreversible, as if it said <c>irreversible: true</c>, so the checker requires an approval (RB0303).
+    /// A step cannot opt out with <c>irreversible: false</c>.
+    /// </summary>
+    public bool Irreversible { get; init; }
+
+    /// <summary>
+    /// Set when whether the action mutates depends on an argument (<c>redis.command</c>'s command): the binder
+    /// classifies a literal command with it instead of taking <see cref="Mutates"/>; the action classifies the
+    /// evaluated command again at run time.
+    /// </summary>
+    public CommandRule? MutatesWhen { get; init; }
+
     /// <summary>True for <c>service.*</c> actions, which a provider must support.</summary>
     public bool IsServiceAction => Name.StartsWith("service.", StringComparison.Ordinal);
 

@@ -85,5 +85,6 @@ public static class BuiltinActions
         .. ServiceActions.All,
         .. MetricsActions.All,
         .. TlsActions.All,
+        .. DataActions.All,
     ];
 }

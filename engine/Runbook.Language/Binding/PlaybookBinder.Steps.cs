@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Runbook.Language.Actions;
 using Runbook.Language.Diagnostics;
 using Runbook.Language.Expressions;
 using Runbook.Language.Model;
@@ -137,9 +138,12 @@ public sealed partial class PlaybookBinder
         }
 
         var declaredMutates = reader.Bool("mutates");
+        var descriptor = action is UsesAction used ? _catalog.FindAction(used.Name) : null;
+        var effect = descriptor?.MutatesWhen is { } rule ? rule.Classify(((UsesAction)action).Find(rule.Argument)?.Value) : (CommandEffect?)null;
         var mutates = declaredMutates ?? action switch
         {
-            UsesAction uses => _catalog.FindAction(uses.Name)?.Mutates ?? false,
+            UsesAction when effect is { } known => known is not (CommandEffect.ReadOnly or CommandEffect.Refused),
+            UsesAction => descriptor?.Mutates ?? false,
             _ => true,
         };
 
@@ -159,7 +163,7 @@ public sealed partial class PlaybookBinder
             reader.Enum("on_failure", FailureModes) ?? FailureMode.Rollback,
             BindApproval(reader),
             BindRollback(reader) ?? DefaultRollbackFor(idNode.Value, action),
-            reader.Bool("irreversible") ?? false,
+            (reader.Bool("irreversible") ?? false) || descriptor?.Irreversible == true || effect == CommandEffect.Irreversible,
             BindOutputs(reader))
         {
             ForEach = BindFanOut(reader),

@@ -9,6 +9,7 @@ public sealed partial class PlaybookChecker
     /// <summary>The safety contract: read-only phases, compensations for mutations, gates on what cannot be undone.</summary>
     private void CheckSafety(Phase phase, Step step, ActionDescriptor? descriptor)
     {
+        CheckCommandRule(step, descriptor);
         if (step.Mutates && phase.IsReadOnly)
         {
             var why = step.Action is RunAction ? "run: steps mutate unless marked 'mutates: false'" : $"'{descriptor?.Name}' mutates";

@@ -99,6 +99,9 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor QueryPlaceholderMismatch = Error("RB0320", "PromQL placeholder and labels: do not match");
 
     // Data actions (PostgreSQL, Redis).
+    public static readonly DiagnosticDescriptor CommandMutatesDespiteDeclaration = Error("RB0321", "Step says it does not mutate, but its command does");
+    public static readonly DiagnosticDescriptor CommandRefused = Error("RB0322", "Command the action never sends");
+    public static readonly DiagnosticDescriptor CommandNameNotLiteral = Error("RB0323", "Command name is an expression");
 
     // TLS and exec actions.
 
@@ -130,6 +133,7 @@ public static class Descriptors
         InvalidThreshold, QueryPlaceholderMismatch,
 
         // data
+        CommandMutatesDespiteDeclaration, CommandRefused, CommandNameNotLiteral,
 
         // tls and exec
     ];
