@@ -171,6 +171,12 @@ public sealed partial class FanOutTests : IDisposable
         Assert.Contains("deploy[api]", first.Out, StringComparison.Ordinal);
         Assert.False(File.Exists(Ledger));
 
+        // Neither the whole step's name nor another item opens the item the run waits for.
+        var whole = cli.Run("approve", runId, "deploy", "--as", "bob", "--journal", Journal);
+        var other = cli.Run("approve", runId, "deploy[worker]", "--as", "bob", "--journal", Journal);
+        Assert.True(whole.ExitCode == 2, $"approve deploy: exit {whole.ExitCode}\n{whole.Out}{whole.Error}");
+        Assert.True(other.ExitCode == 2, $"approve deploy[worker]: exit {other.ExitCode}\n{other.Out}{other.Error}");
+
         var api = cli.Run("approve", runId, "deploy[api]", "--as", "bob", "--journal", Journal);
         var afterApi = cli.Run("resume", runId, "--journal", Journal);
 
@@ -276,6 +282,29 @@ public sealed partial class FanOutTests : IDisposable
         // Not every item is a plain name, so every sub-step is keyed by its index: no value becomes part of a step id.
         Assert.Equal(Enumerable.Range(0, HostileItems.Length).Select(i => $"echo[{i}]"),
             StepsOf(Events(cli, RunIdIn(run.Out)), "StepSucceeded").Where(s => s.StartsWith("echo[", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
+    public void Hostile_mapping_keys_never_execute_never_become_step_ids_and_reach_the_step_verbatim_in_order(CliTarget cli)
+    {
+        var work = Directory.CreateDirectory(Path.Combine(_folder, "work")).FullName;
+        File.Copy(Repo.PathOf(Folder, "hostile-map.yaml"), Path.Combine(work, "hostile-map.yaml"));
+        string[] keys = ["a]b", "x\ny", "", "$(touch pwned-1)", "ok", "restart[0]"];
+        var entries = "{" + string.Join(", ", keys.Select((k, i) => $"{JsonSerializer.Serialize(k)}: {JsonSerializer.Serialize(HostileItems[i])}")) + "}";
+
+        var run = cli.Run("exec", Path.Combine(work, "hostile-map.yaml"), "--journal", Journal, "--input", $"entries={entries}");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Out}{run.Error}");
+        Assert.Empty(Directory.GetFiles(_folder, "pwned-*", SearchOption.AllDirectories));
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.Equal(keys[i], File.ReadAllText(Path.Combine(work, $"key-{i}.txt")));
+            Assert.Equal(HostileItems[i], File.ReadAllText(Path.Combine(work, $"value-{i}.txt")));
+        }
+
+        Assert.Equal(Enumerable.Range(0, keys.Length).Select(i => $"each[{i}]"),
+            StepsOf(Events(cli, RunIdIn(run.Out)), "StepSucceeded").Where(s => s.StartsWith("each[", StringComparison.Ordinal)));
     }
 
     [Theory]
