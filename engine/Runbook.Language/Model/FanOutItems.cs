@@ -15,27 +15,21 @@ public static partial class FanOutItems
         new Dictionary<string, object?>(2, StringComparer.Ordinal) { ["key"] = key, ["value"] = value };
 
     /// <summary>
-    /// The key of each item: its text when every item is a plain value (string, number, boolean) and the texts are
-    /// distinct and match <c>[A-Za-z0-9_.:/@-]{1,64}</c>; the entry's key for a mapping; otherwise the 0-based index.
+    /// The key of each item: its text (the entry's key for a mapping) when every item is a plain value (string,
+    /// number, boolean) and the texts are distinct and match <c>[A-Za-z0-9_.:/@-]{1,64}</c>; otherwise the 0-based
+    /// index, so an id never holds a bracket, a newline or shell text that `approve` and `--rerun` could not name.
     /// One pass and one set: linear in the number of items.
     /// </summary>
     public static ImmutableArray<string> Keys(IReadOnlyList<object?> items, bool fromMapping)
     {
         var keys = ImmutableArray.CreateBuilder<string>(items.Count);
-        if (fromMapping)
-        {
-            foreach (var item in items)
-            {
-                keys.Add(item is IReadOnlyDictionary<string, object?> entry && entry.TryGetValue("key", out var key) ? TextOf(key) ?? string.Empty : string.Empty);
-            }
-
-            return keys.MoveToImmutable();
-        }
-
         var seen = new HashSet<string>(items.Count, StringComparer.Ordinal);
         foreach (var item in items)
         {
-            if (TextOf(item) is not { } text || !KeyPattern().IsMatch(text) || !seen.Add(text))
+            var candidate = fromMapping
+                ? item is IReadOnlyDictionary<string, object?> entry && entry.TryGetValue("key", out var key) ? TextOf(key) : null
+                : TextOf(item);
+            if (candidate is not { } text || !KeyPattern().IsMatch(text) || !seen.Add(text))
             {
                 return [.. Enumerable.Range(0, items.Count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
             }
