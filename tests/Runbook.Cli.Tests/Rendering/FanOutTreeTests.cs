@@ -46,7 +46,8 @@ public sealed class FanOutTreeTests
             writer.GetStringBuilder().Clear();
             console.Write(observer.Render());
             return writer.ToString();
-        });
+        }
+        );
     }
 
     [Fact]
