@@ -4,7 +4,7 @@ using Runbook.Language.Model;
 
 namespace Runbook.Language.Tests.Outputs;
 
-/// <summary>The language reference lists every action's outputs with the types the catalog gives them.</summary>
+/// <summary>The language reference lists every action's outputs, in the paragraph that starts "Outputs:", each as `name` (type…).</summary>
 public sealed partial class OutputDocsTests
 {
     private static readonly string Language = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "language.md"));
@@ -18,10 +18,11 @@ public sealed partial class OutputDocsTests
         // Arrange
         var action = BuiltinActions.All.Single(a => a.Name == name);
         var section = Language[Language.IndexOf($"### `{name}`", StringComparison.Ordinal)..];
-        var line = section.Split('\n').First(l => l.Contains("Outputs: ", StringComparison.Ordinal));
+        var outputs = section[section.IndexOf("Outputs:", StringComparison.Ordinal)..];
+        var paragraph = outputs[..outputs.IndexOf("\n\n", StringComparison.Ordinal)];
 
         // Act
-        var documented = OutputPattern().Matches(line).Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
+        var documented = OutputPattern().Matches(paragraph).Select(m => (m.Groups[1].Value, m.Groups[2].Value)).Distinct().ToList();
 
         // Assert
         Assert.Equal(action.Outputs.Select(o => (o.Name, o.Type.ToName())).Order(), documented.Order());
@@ -35,6 +36,6 @@ public sealed partial class OutputDocsTests
         Assert.All(OutputTypes.Names, type => Assert.Contains($"| `{type}` |", table, StringComparison.Ordinal));
     }
 
-    [GeneratedRegex(@"`([a-z_]+)` \(([a-z]+)\)")]
+    [GeneratedRegex(@"`([a-z0-9_]+)`\s+\(([a-z]+)\b")]
     private static partial Regex OutputPattern();
 }
