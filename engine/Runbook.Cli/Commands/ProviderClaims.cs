@@ -37,8 +37,11 @@ internal static class ProviderClaims
         // Computed: name the first action the provider cannot run, so the reader sees why.
         var lacking = PlaybookProviders.UsedActions(playbook)
             .FirstOrDefault(u => ProviderRegistry.Catalog.FindAction(u.Action.Name) is { } action && !provider.Supports(action));
+        // A provider that knows why it cannot run the action (service.exec on the clouds) adds its reason and its own way.
+        var why = lacking.Action is { } lacks ? provider.Unsupported.GetValueOrDefault(lacks.Name) : null;
         return new NotForProvider(loaded.Path, lacking.Action?.Span ?? playbook.Span, providers, lacking.Action is { } uses
             ? $"its actions need {providers.Describe()}: step '{lacking.Step.Id}' uses '{uses.Name}' (line {uses.Span.Line}), which {provider.Name} does not run"
+                + (why is null ? string.Empty : $" ({why.Reason}; {why.Fix})")
             : $"its actions need {providers.Describe()}");
     }
 

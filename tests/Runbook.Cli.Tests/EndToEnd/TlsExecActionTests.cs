@@ -125,12 +125,20 @@ public sealed class TlsExecActionTests : IAsyncLifetime
         var azure = cli.Run("validate", playbook, "--provider", "azure");
         var gcp = cli.Run("validate", playbook, "--provider", "gcp");
         var kubernetes = cli.Run("validate", playbook, "--provider", "kubernetes");
+        var claimed = Write("claimed.yaml", File.ReadAllText(playbook).Replace("name: exec\n", "name: exec\nproviders: [aws]\n", StringComparison.Ordinal));
+        var claimedAws = cli.Run("validate", claimed, "--provider", "aws");
 
-        Assert.Equal(2, aws.ExitCode);
-        Assert.Contains("error RB0307: provider 'aws' does not support 'service.exec'", aws.Out, StringComparison.Ordinal);
+        // Without providers: the playbook is simply not for a cloud, and says why in the cloud's own words.
+        Assert.True(aws.ExitCode == 0, aws.Out);
+        Assert.Contains("not for aws", aws.Out, StringComparison.Ordinal);
         Assert.Contains("aws ecs execute-command", aws.Out, StringComparison.Ordinal);
         Assert.Contains("az containerapp exec", azure.Out, StringComparison.Ordinal);
         Assert.Contains("Cloud Run has no exec", gcp.Out, StringComparison.Ordinal);
+
+        // Claiming the cloud makes it an error at validate time.
+        Assert.Equal(2, claimedAws.ExitCode);
+        Assert.Contains("error RB0307: provider 'aws' (claimed under providers:) does not support 'service.exec'", claimedAws.Out, StringComparison.Ordinal);
+        Assert.Contains("aws ecs execute-command", claimedAws.Out, StringComparison.Ordinal);
         Assert.True(kubernetes.ExitCode == 0, kubernetes.Out);
     }
 

@@ -25,7 +25,7 @@ public sealed class TypedOutputsCliTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("      outputs: status (integer), headers (object), body (string), json (json)\n", result.Out, StringComparison.Ordinal);
         Assert.Contains("      outputs: outputs (object), status (string), run_id (string)\n", result.Out, StringComparison.Ordinal);
-        Assert.Contains("      outputs: stdout (string), exit_code (integer)\n", result.Out, StringComparison.Ordinal);
+        Assert.Contains("      outputs: stdout (string), stderr (string), exit_code (integer)\n", result.Out, StringComparison.Ordinal);
     }
 
     [Theory]
