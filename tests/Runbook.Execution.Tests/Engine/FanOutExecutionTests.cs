@@ -227,12 +227,23 @@ public sealed class FanOutExecutionTests
     [Fact]
     public async Task Outputs_items_are_in_input_order_when_items_finish_in_another_order_and_null_for_a_skipped_item()
     {
+        // All three run at once (max_parallel: 4) and finish in reverse of input order: medium waits for fast to
+        // finish, slow for medium, so the order does not depend on how quickly a loaded machine starts them.
         var finished = new ConcurrentQueue<string>();
+        using var fastDone = new ManualResetEventSlim();
+        using var mediumDone = new ManualResetEventSlim();
         var request = new FakeAction("http.request", i =>
         {
             var url = i.GetString("url")!;
-            Thread.Sleep(url switch { "slow" => 400, "medium" => 150, _ => 0 });
+            var waited = url switch
+            {
+                "slow" => mediumDone.Wait(TimeSpan.FromSeconds(30)),
+                "medium" => fastDone.Wait(TimeSpan.FromSeconds(30)),
+                _ => true,
+            };
+            Assert.True(waited, $"{url} waited for an item that never finished: the items did not run at once");
             finished.Enqueue(url);
+            (url switch { "fast" => fastDone, "medium" => mediumDone, _ => null })?.Set();
             return StepOutcome.Success(new Dictionary<string, object?> { ["echo"] = url });
         });
         var report = new FakeAction("http.check");
