@@ -2,7 +2,7 @@ namespace Runbook.Language.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the language can report. Codes are stable: never renumber, only add.
-/// RB00xx file and YAML, RB01xx structure, RB02xx expressions, RB03xx graph and safety.
+/// RB00xx file and YAML, RB01xx structure, RB02xx expressions, RB03xx graph and safety, RB04xx import.
 /// </summary>
 public static class Descriptors
 {
@@ -105,6 +105,16 @@ public static class Descriptors
 
     // TLS and exec actions.
 
+    // Kubernetes workloads (StatefulSets, HPA): RB0326-RB0329.
+
+    // Kubernetes objects (kubernetes.patch, apply, top): RB0330-RB0334.
+
+    // Playbook library: RB0335-RB0338.
+
+    // Action safety (lead): RB0340-RB0341.
+
+    // Import (runbook import): RB0400-RB0419.
+
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
         FileUnreadable, BinaryFile, InvalidEncoding, MisEncodedText, EmptyFile, YamlSyntax, TabIndentation,
@@ -136,5 +146,15 @@ public static class Descriptors
         CommandMutatesDespiteDeclaration, CommandRefused, CommandNameNotLiteral,
 
         // tls and exec
+
+        // kubernetes workloads
+
+        // kubernetes objects
+
+        // playbook library
+
+        // action safety
+
+        // import
     ];
 }
