@@ -9,7 +9,7 @@ public sealed partial class PlaybookChecker
     /// <summary>The safety contract: read-only phases, compensations for mutations, gates on what cannot be undone.</summary>
     private void CheckSafety(Phase phase, Step step, ActionDescriptor? descriptor)
     {
-        CheckCommandRule(step, descriptor);
+        CheckCommandRule(step, step.Action, descriptor, inRollback: false);
         if (step.Mutates && phase.IsReadOnly)
         {
             var why = step.Action is RunAction ? "run: steps mutate unless marked 'mutates: false'" : $"'{descriptor?.Name}' mutates";
@@ -39,6 +39,21 @@ public sealed partial class PlaybookChecker
             _diagnostics.Add(Descriptors.ApprovalOnReadOnlyStep, approval.Span,
                 $"step '{step.Id}' does not mutate, so its approval gate only slows the run",
                 "remove the approval, or set 'mutates: true' if the step does change something");
+        }
+    }
+
+    /// <summary>
+    /// A rollback runs after something failed, unattended: it may not be what cannot be undone (an irreversible
+    /// action such as postgres.restore, or FLUSHALL through redis.command), and it obeys its action's command rule.
+    /// </summary>
+    private void CheckRollbackSafety(Step step, Compensation rollback, ActionDescriptor? descriptor)
+    {
+        CheckCommandRule(step, rollback.Action, descriptor, inRollback: true);
+        if (descriptor is { Irreversible: true })
+        {
+            _diagnostics.Add(Descriptors.IrreversibleRollback, rollback.Action.Span,
+                $"the rollback of step '{step.Id}' is '{descriptor.Name}', which cannot be undone, and a rollback runs with no one asked",
+                $"make '{descriptor.Name}' its own step with an approval, and give step '{step.Id}' a rollback that undoes exactly what it did");
         }
     }
 }

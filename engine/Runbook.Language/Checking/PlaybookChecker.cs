@@ -95,7 +95,7 @@ public sealed partial class PlaybookChecker
         CheckShellValues(step.Action);
         if (step.Rollback is { } rollback)
         {
-            CheckAction(rollback.Action);
+            CheckRollbackSafety(step, rollback, CheckAction(rollback.Action));
             CheckShellValues(rollback.Action);
         }
 

@@ -112,6 +112,7 @@ public static class Descriptors
     // Playbook library: RB0335-RB0338.
 
     // Action safety (lead): RB0340-RB0341.
+    public static readonly DiagnosticDescriptor IrreversibleRollback = Error("RB0340", "Rollback does what cannot be undone");
 
     // Import (runbook import): RB0400-RB0419.
 
@@ -154,6 +155,7 @@ public static class Descriptors
         // playbook library
 
         // action safety
+        IrreversibleRollback,
 
         // import
     ];

@@ -173,4 +173,56 @@ public sealed class DataActionSafetyTests
         Assert.Equal(CommandEffect.Refused, rule.Classify(["KEYS", "*"]));
         Assert.Equal(CommandEffect.Unknown, rule.Classify(Array.Empty<string>()));
     }
+
+    // A rollback runs unattended after something failed: the command rule holds there too, and nothing irreversible.
+    private static string SetWithRollback(string rollbackCommand) =>
+        "      uses: redis.command\n      with:\n        connection: \"${{ inputs.redis }}\"\n        command: [SET, \"${{ inputs.key }}\", v]\n" +
+        $"      rollback:\n        uses: redis.command\n        with:\n          connection: \"${{{{ inputs.redis }}}}\"\n          command: {rollbackCommand}";
+
+    [Fact]
+    public void A_rollback_that_deletes_the_key_the_step_wrote_is_accepted()
+    {
+        Assert.Empty(Diagnostics("mitigate", SetWithRollback("[DEL, \"${{ inputs.key }}\"]")));
+    }
+
+    [Theory]
+    [InlineData("[FLUSHALL]")]
+    [InlineData("[flushdb, async]")]
+    [InlineData("[FlushAll, SYNC]")]
+    public void A_rollback_that_flushes_is_refused_because_no_one_approves_a_rollback(string command)
+    {
+        var diagnostics = Diagnostics("mitigate", SetWithRollback(command));
+
+        var rb0340 = Assert.Single(diagnostics);
+        Assert.Equal("RB0340", rb0340.Code);
+        Assert.Contains("rollback of step 's'", rb0340.Message);
+    }
+
+    [Fact]
+    public void A_rollback_that_sends_a_refused_command_is_refused()
+    {
+        Assert.Equal(["RB0322"], Codes(Diagnostics("mitigate", SetWithRollback("[KEYS, \"*\"]"))));
+    }
+
+    [Theory]
+    [InlineData("[\"${{ inputs.key }}\", x]")]
+    [InlineData("[]")]
+    [InlineData("\"${{ inputs.key }}\"")]
+    public void A_rollback_whose_command_name_is_not_literal_is_refused(string command)
+    {
+        var diagnostics = Diagnostics("mitigate", SetWithRollback(command));
+
+        Assert.Contains("RB0323", Codes(diagnostics));
+        Assert.Contains(diagnostics, d => d.Code == "RB0323" && d.Message.Contains("rollback of step 's'"));
+    }
+
+    [Fact]
+    public void A_restore_as_a_rollback_is_refused_even_when_the_step_has_an_approval()
+    {
+        var diagnostics = Diagnostics("mitigate",
+            "      uses: redis.command\n      approval: { approvers: [dba] }\n      with:\n        connection: \"${{ inputs.redis }}\"\n        command: [SET, k, v]\n" +
+            "      rollback:\n        uses: postgres.restore\n        with:\n          connection: \"${{ inputs.db }}\"\n          path: b.dump\n          database: orders");
+
+        Assert.Contains("RB0340", Codes(diagnostics));
+    }
 }
