@@ -29,6 +29,9 @@ public static class DataActions
         "COMMAND COUNT", "COMMAND INFO", "COMMAND DOCS", "PUBSUB CHANNELS", "PUBSUB NUMSUB", "PUBSUB NUMPAT");
 
     /// <summary>The rule behind <c>redis.command</c>'s safety: FLUSH* cannot be undone, KEYS and the streaming commands are never sent.</summary>
+    private static ParameterDescriptor RedisCaFile { get; } =
+        Opt("ca_file", ParameterType.String, "PEM file of the CA that issued the server's certificate, trusted instead of the system's roots (rediss:// with a private CA); inside the playbook's folder.") with { IsFile = true };
+
     public static CommandRule RedisCommands { get; } = new(
         "command",
         RedisReadOnlyCommands,
@@ -80,6 +83,7 @@ public static class DataActions
             false,
             [
                 Req("connection", ParameterType.String, "redis://[user:password@]host:6379[/db] or rediss:// for TLS (a secret input)."),
+                RedisCaFile,
                 Opt("timeout", ParameterType.Duration, "Connect and command timeout (default 10s)."),
             ],
             [
@@ -94,6 +98,7 @@ public static class DataActions
             true,
             [
                 Req("connection", ParameterType.String, "redis://[user:password@]host:6379[/db] or rediss:// for TLS (a secret input)."),
+                RedisCaFile,
                 Req("command", ParameterType.List, "The command and its arguments as a list ([CONFIG, SET, maxmemory-policy, allkeys-lru]); each item is sent as one argument, never split or parsed. The first word must be literal."),
                 Opt("timeout", ParameterType.Duration, "Connect and command timeout (default 10s)."),
             ],
@@ -107,6 +112,7 @@ public static class DataActions
             true,
             [
                 Req("connection", ParameterType.String, "redis://[user:password@]host:6379[/db] or rediss:// for TLS (a secret input)."),
+                RedisCaFile,
                 Req("pattern", ParameterType.String, "A glob pattern (session:*); '*' alone is refused: that is FLUSHDB."),
                 Opt("batch_size", ParameterType.Number, "Keys asked of each SCAN and deleted per UNLINK (default 500)."),
                 Opt("max_keys", ParameterType.Number, "Fail instead of deleting when more keys than this match (default: no limit)."),

@@ -1,6 +1,7 @@
 using Runbook.Execution.Actions;
 using Runbook.Execution.Actions.Redis;
 using Runbook.Execution.Tests.Support;
+using Runbook.Tests;
 
 namespace Runbook.Execution.Tests.Actions;
 
@@ -335,7 +336,10 @@ public sealed class RedisActionTests(RedisServer redis)
             : 0;
 }
 
-/// <summary>rediss:// speaks TLS and checks the server's certificate: one this machine does not trust is refused, saying so.</summary>
+/// <summary>
+/// rediss:// speaks TLS and checks the server's certificate: one this machine does not trust is refused, saying so; a
+/// private CA given as ca_file is trusted instead of the system's roots, and only for a certificate with the right name.
+/// </summary>
 public sealed class RedisTlsTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("runbook-redis-tls-");
@@ -370,8 +374,137 @@ public sealed class RedisTlsTests : IDisposable
 
         var failed = Assert.IsType<Failed>(outcome);
         Assert.StartsWith($"redis.info: the TLS handshake with rediss://127.0.0.1:{tlsPort}/0 failed (", failed.Error);
-        Assert.EndsWith("check that the server's certificate is valid for 127.0.0.1 and trusted by this machine", failed.Error);
+        Assert.EndsWith("check that the server's certificate is valid for 127.0.0.1 and trusted by this machine (a private CA: give its certificate as ca_file)", failed.Error);
         Assert.DoesNotContain("Qx9", failed.Error);
+    }
+
+    [Fact]
+    public async Task A_server_certificate_from_the_private_ca_in_ca_file_is_trusted_and_the_step_reads_the_server()
+    {
+        using var certificates = new TestCertificates(DateTimeOffset.UtcNow);
+        using var leaf = certificates.Leaf("redis.internal", TimeSpan.FromDays(30), null, "127.0.0.1");
+        await using var server = await StartTlsServerAsync(leaf, certificates.CaPem);
+        await File.WriteAllTextAsync(Path.Combine(_folder.FullName, "ca.pem"), certificates.CaPem);
+
+        using var ctx = new ActionContext();
+        var outcome = await new RedisCommandAction().ExecuteAsync(ctx.Invocation("redis.command", new Dictionary<string, object?>
+        {
+            ["connection"] = $"rediss://:{Uri.EscapeDataString(RedisServer.Password)}@127.0.0.1:{server.TlsPort}/0",
+            ["command"] = new List<object?> { "ECHO", "over tls" },
+            ["ca_file"] = "ca.pem",
+            ["timeout"] = "5s",
+        }, folder: _folder.FullName), CancellationToken.None);
+
+        var succeeded = Assert.IsType<Succeeded>(outcome);
+        Assert.Equal("over tls", succeeded.Outputs["result"]);
+    }
+
+    [Fact]
+    public async Task A_certificate_from_the_private_ca_for_another_name_is_refused()
+    {
+        using var certificates = new TestCertificates(DateTimeOffset.UtcNow);
+        using var leaf = certificates.Leaf("cache.other", TimeSpan.FromDays(30), null, "cache.other");
+        await using var server = await StartTlsServerAsync(leaf, certificates.CaPem);
+        await File.WriteAllTextAsync(Path.Combine(_folder.FullName, "ca.pem"), certificates.CaPem);
+
+        var failed = await InfoAsync(server.TlsPort, "ca.pem");
+
+        Assert.StartsWith($"redis.info: the TLS handshake with rediss://127.0.0.1:{server.TlsPort}/0 failed (", failed.Error);
+        Assert.EndsWith("check that the server's certificate is valid for 127.0.0.1 and issued by the CA in ca_file", failed.Error);
+    }
+
+    [Fact]
+    public async Task A_certificate_from_another_ca_than_the_one_in_ca_file_is_refused()
+    {
+        using var served = new TestCertificates(DateTimeOffset.UtcNow);
+        using var other = new TestCertificates(DateTimeOffset.UtcNow);
+        using var leaf = served.Leaf("redis.internal", TimeSpan.FromDays(30), null, "127.0.0.1");
+        await using var server = await StartTlsServerAsync(leaf, served.CaPem);
+        await File.WriteAllTextAsync(Path.Combine(_folder.FullName, "ca.pem"), other.CaPem);
+
+        var failed = await InfoAsync(server.TlsPort, "ca.pem");
+
+        Assert.Contains("the TLS handshake with", failed.Error);
+        Assert.EndsWith("issued by the CA in ca_file", failed.Error);
+        Assert.DoesNotContain("Qx9", failed.Error);
+    }
+
+    [Fact]
+    public async Task An_expired_certificate_from_the_private_ca_is_refused()
+    {
+        using var certificates = new TestCertificates(DateTimeOffset.UtcNow);
+        using var leaf = certificates.Leaf("redis.internal", TimeSpan.FromDays(-1), TimeSpan.FromDays(90), "127.0.0.1");
+        await using var server = await StartTlsServerAsync(leaf, certificates.CaPem);
+        await File.WriteAllTextAsync(Path.Combine(_folder.FullName, "ca.pem"), certificates.CaPem);
+
+        var failed = await InfoAsync(server.TlsPort, "ca.pem");
+
+        Assert.EndsWith("issued by the CA in ca_file", failed.Error);
+    }
+
+    [Theory]
+    [InlineData("../outside.pem", "'..' leaves the playbook's folder")]
+    [InlineData("missing.pem", "missing.pem")]
+    [InlineData("not-pem.pem", "holds no certificate")]
+    public async Task A_ca_file_that_cannot_be_used_fails_the_step_before_connecting(string caFile, string expected)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder.FullName, "not-pem.pem"), "hello");
+
+        var failed = await InfoAsync(port: 1, caFile);
+
+        Assert.Contains(expected, failed.Error);
+        Assert.False(failed.Retryable);
+    }
+
+    [Fact]
+    public async Task A_ca_file_with_a_plain_redis_url_is_refused_rather_than_silently_ignored()
+    {
+        using var ctx = new ActionContext();
+        var outcome = await new RedisInfoAction().ExecuteAsync(ctx.Invocation("redis.info", new Dictionary<string, object?>
+        {
+            ["connection"] = "redis://:pw@127.0.0.1:1/0",
+            ["ca_file"] = "ca.pem",
+        }, folder: _folder.FullName), CancellationToken.None);
+
+        var failed = Assert.IsType<Failed>(outcome);
+        Assert.Equal("redis.info: 'ca_file' is given but redis://127.0.0.1:1/0 is not TLS; write rediss:// to connect with TLS", failed.Error);
+    }
+
+    private async Task<Failed> InfoAsync(int port, string caFile)
+    {
+        using var ctx = new ActionContext();
+        var outcome = await new RedisInfoAction().ExecuteAsync(ctx.Invocation("redis.info", new Dictionary<string, object?>
+        {
+            ["connection"] = $"rediss://:{Uri.EscapeDataString(RedisServer.Password)}@127.0.0.1:{port}/0",
+            ["ca_file"] = caFile,
+            ["timeout"] = "5s",
+        }, folder: _folder.FullName), CancellationToken.None);
+        return Assert.IsType<Failed>(outcome);
+    }
+
+    private sealed record TlsServer(RedisServer Server, int TlsPort) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => new(Server.DisposeAsync());
+    }
+
+    private async Task<TlsServer> StartTlsServerAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 leaf, string caPem)
+    {
+        var name = Guid.NewGuid().ToString("N");
+        var certFile = Path.Combine(_folder.FullName, name + ".crt");
+        var keyFile = Path.Combine(_folder.FullName, name + ".key");
+        var caFile = Path.Combine(_folder.FullName, name + "-ca.crt");
+        await File.WriteAllTextAsync(certFile, leaf.ExportCertificatePem());
+        using (var key = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(leaf)!)
+        {
+            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        await File.WriteAllTextAsync(caFile, caPem);
+        var tlsPort = FreePort();
+        var server = await RedisServer.StartAsync("--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", caFile, "--tls-auth-clients", "no");
+        server.Ready();
+        return new TlsServer(server, tlsPort);
     }
 
     private static int FreePort()

@@ -12,8 +12,8 @@ internal sealed class ActionContext(TimeSpan? httpTimeout = null) : IStepLog, ID
 
     public void Line(LogStream stream, string text) => Lines.Enqueue((stream, text));
 
-    public StepInvocation Invocation(string action, IReadOnlyDictionary<string, object?> arguments, TimeProvider? time = null) =>
-        new("step", action, arguments, 1, this, new RunContext("run-1", "p.yaml", Path.GetTempPath(), false, time ?? TimeProvider.System, _http));
+    public StepInvocation Invocation(string action, IReadOnlyDictionary<string, object?> arguments, TimeProvider? time = null, string? folder = null) =>
+        new("step", action, arguments, 1, this, new RunContext("run-1", "p.yaml", folder ?? Path.GetTempPath(), false, time ?? TimeProvider.System, _http));
 
     public void Dispose() => _http.Dispose();
 }

@@ -21,7 +21,7 @@ internal sealed class RedisCommandAction : IStepAction, IDryRunPreview
             return StepOutcome.Failure($"{Name}: {refusal}", retryable: false);
         }
 
-        var target = RedisTarget.Parse(invocation.GetString("connection"), RedisTimeout.Of(invocation), out var problem);
+        var target = RedisTarget.From(invocation, out var problem);
         if (target is null)
         {
             return StepOutcome.Failure($"{Name}: {problem}", retryable: false);

@@ -77,7 +77,7 @@ internal sealed class RedisDeleteKeysAction : IStepAction, IDryRunPreview
 
     private static Args? Arguments(StepInvocation invocation, out string? problem)
     {
-        var target = RedisTarget.Parse(invocation.GetString("connection"), RedisTimeout.Of(invocation), out problem);
+        var target = RedisTarget.From(invocation, out problem);
         if (target is null)
         {
             return null;

@@ -14,7 +14,7 @@ internal sealed class RedisInfoAction : IStepAction
 
     public async ValueTask<StepOutcome> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
-        var target = RedisTarget.Parse(invocation.GetString("connection"), RedisTimeout.Of(invocation), out var problem);
+        var target = RedisTarget.From(invocation, out var problem);
         if (target is null)
         {
             return StepOutcome.Failure($"{Name}: {problem}", retryable: false);

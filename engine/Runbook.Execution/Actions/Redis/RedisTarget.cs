@@ -1,11 +1,15 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using Runbook.Execution.Actions.Files;
+using Runbook.Execution.Actions.Tls;
 using StackExchange.Redis;
 
 namespace Runbook.Execution.Actions.Redis;
 
 /// <summary>
 /// A Redis server from the step's secret input: <c>redis://[user:password@]host[:port][/db]</c>, or
-/// <c>rediss://</c> for TLS. Connects with StackExchange.Redis, fails fast when the server cannot be reached,
+/// <c>rediss://</c> for TLS (the server's certificate checked against the system's roots, or against a private CA
+/// given as <c>ca_file</c>). Connects with StackExchange.Redis, fails fast when the server cannot be reached,
 /// and turns the library's errors into one line naming the target without its password.
 /// </summary>
 internal sealed class RedisTarget
@@ -28,6 +32,41 @@ internal sealed class RedisTarget
     public bool Tls { get; }
 
     public TimeSpan Timeout { get; }
+
+    /// <summary>The private CA that rediss:// trusts instead of the system's roots; null for the system's.</summary>
+    public X509Certificate2Collection? TrustedCas { get; private init; }
+
+    private TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The target a redis.* step names: its connection, timeout and ca_file.</summary>
+    public static RedisTarget? From(StepInvocation invocation, out string? problem)
+    {
+        var target = Parse(invocation.GetString("connection"), RedisTimeout.Of(invocation), out problem);
+        if (target is null || invocation.GetString("ca_file") is not { } caFile)
+        {
+            return target;
+        }
+
+        if (!target.Tls)
+        {
+            problem = $"'ca_file' is given but {target.Display} is not TLS; write rediss:// to connect with TLS";
+            return null;
+        }
+
+        try
+        {
+            return new RedisTarget(target.Host, target.Port, target.Database, target.User, target.Password, target.Tls, target.Timeout)
+            {
+                TrustedCas = TrustedCertificates.Read(caFile, invocation.Context.WorkingDirectory),
+                Time = invocation.Context.Time,
+            };
+        }
+        catch (ContainedFileException ex)
+        {
+            problem = ex.Message;
+            return null;
+        }
+    }
 
     /// <summary>redis://user@host:port/db, never the password: what messages name.</summary>
     public string Display => $"{(Tls ? "rediss" : "redis")}://{(User is null ? string.Empty : User + "@")}{Host}:{Port}/{Database}";
@@ -95,6 +134,11 @@ internal sealed class RedisTarget
             TieBreaker = string.Empty,
             ConfigurationChannel = string.Empty,
         };
+        if (TrustedCas is { } cas)
+        {
+            options.CertificateValidation += (_, certificate, chain, errors) => TrustedCertificates.Accepts(certificate, chain, errors, cas, Time);
+        }
+
         options.EndPoints.Add(Host, Port);
         return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
     }
@@ -105,7 +149,9 @@ internal sealed class RedisTarget
         var detail = Scrub(ex.Message.Split('\n')[0].Trim());
         if (Tls && Causes(ex).OfType<global::System.Security.Authentication.AuthenticationException>().FirstOrDefault() is { } handshake)
         {
-            return $"{action}: the TLS handshake with {Display} failed ({Scrub(handshake.Message)}); check that the server's certificate is valid for {Host} and trusted by this machine";
+            return TrustedCas is null
+                ? $"{action}: the TLS handshake with {Display} failed ({Scrub(handshake.Message)}); check that the server's certificate is valid for {Host} and trusted by this machine (a private CA: give its certificate as ca_file)"
+                : $"{action}: the TLS handshake with {Display} failed ({Scrub(handshake.Message)}); check that the server's certificate is valid for {Host} and issued by the CA in ca_file";
         }
 
         return ex switch

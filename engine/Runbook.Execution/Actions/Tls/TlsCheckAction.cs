@@ -50,7 +50,7 @@ internal sealed class TlsCheckAction : IStepAction
         {
             try
             {
-                trusted = ReadCertificates(caFile, invocation.Context.WorkingDirectory);
+                trusted = TrustedCertificates.Read(caFile, invocation.Context.WorkingDirectory);
             }
             catch (ContainedFileException ex)
             {
@@ -140,7 +140,7 @@ internal sealed class TlsCheckAction : IStepAction
         {
             TargetHost = sni,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = Policy(trusted, time),
+            CertificateChainPolicy = TrustedCertificates.Policy(trusted, time),
             // Accept whatever is served so the handshake completes and the chain can be reported; the verdict is ours,
             // from the errors recorded here. Nothing is sent over the connection after the handshake.
 #pragma warning disable CA5359 // a certificate checker must see the bad certificates it reports on
@@ -168,41 +168,6 @@ internal sealed class TlsCheckAction : IStepAction
         {
             Protocol = ProtocolName(stream.SslProtocol),
         };
-    }
-
-    /// <summary>How the chain is judged: the clock of the run, no revocation lookups (no network), and the given CAs instead of the system's when there are any.</summary>
-    private static X509ChainPolicy Policy(X509Certificate2Collection? trusted, TimeProvider time)
-    {
-        var policy = new X509ChainPolicy
-        {
-            RevocationMode = X509RevocationMode.NoCheck,
-            VerificationTime = time.GetLocalNow().LocalDateTime,
-        };
-        if (trusted is not null)
-        {
-            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            policy.CustomTrustStore.AddRange(trusted);
-        }
-
-        return policy;
-    }
-
-    private static X509Certificate2Collection ReadCertificates(string name, string folder)
-    {
-        var (text, _) = ContainedFile.ReadText(name, [folder], "ca_file");
-        var certificates = new X509Certificate2Collection();
-        try
-        {
-            certificates.ImportFromPem(text);
-        }
-        catch (CryptographicException ex)
-        {
-            throw new ContainedFileException($"ca_file '{name}' is not PEM certificates: {ex.Message}");
-        }
-
-        return certificates.Count > 0
-            ? certificates
-            : throw new ContainedFileException($"ca_file '{name}' holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)");
     }
 
     private static bool TryWholeNumber(object? value, int fallback, out int number)
