@@ -28,10 +28,16 @@ public static class DataActions
         "CLUSTER INFO", "CLUSTER NODES", "CLUSTER SLOTS", "CLUSTER SHARDS", "CLUSTER KEYSLOT", "CLUSTER COUNTKEYSINSLOT",
         "COMMAND COUNT", "COMMAND INFO", "COMMAND DOCS", "PUBSUB CHANNELS", "PUBSUB NUMSUB", "PUBSUB NUMPAT");
 
-    /// <summary>The rule behind <c>redis.command</c>'s safety: FLUSH* cannot be undone, KEYS and the streaming commands are never sent.</summary>
+    // The arguments every redis.* action takes, in the order `runbook providers` and the schema list them.
+    private static ParameterDescriptor RedisConnection { get; } =
+        Req("connection", ParameterType.String, "redis://[user:password@]host:6379[/db] or rediss:// for TLS (a secret input).");
+
     private static ParameterDescriptor RedisCaFile { get; } =
         Opt("ca_file", ParameterType.String, "PEM file of the CA that issued the server's certificate, trusted instead of the system's roots (rediss:// with a private CA); inside the playbook's folder.") with { IsFile = true };
 
+    private static ParameterDescriptor RedisTimeout { get; } = Opt("timeout", ParameterType.Duration, "Connect and command timeout (default 10s).");
+
+    /// <summary>The rule behind <c>redis.command</c>'s safety: FLUSH* cannot be undone, KEYS and the streaming commands are never sent.</summary>
     public static CommandRule RedisCommands { get; } = new(
         "command",
         RedisReadOnlyCommands,
@@ -82,9 +88,9 @@ public static class DataActions
             "Read Redis INFO: hit rate, evictions, memory, clients and keyspace as typed numbers.",
             false,
             [
-                Req("connection", ParameterType.String, "redis://[user:password@]host:6379[/db] or rediss:// for TLS (a secret input)."),
+                RedisConnection,
                 RedisCaFile,
-                Opt("timeout", ParameterType.Duration, "Connect and command timeout (default 10s)."),
+                RedisTimeout,
             ],
             [
                 O.Number("hit_rate"), O.Integer("keyspace_hits"), O.Integer("keyspace_misses"), O.Integer("evicted_keys"), O.Integer("expired_keys"),
@@ -97,10 +103,10 @@ public static class DataActions
             "Send one Redis command written as a list of words; read-only commands (GET, TTL, CONFIG GET, …) read, all others mutate, FLUSH* needs an approval.",
             true,
             [
-                Req("connection", ParameterType.String, "redis://[user:password@]host:6379[/db] or rediss:// for TLS (a secret input)."),
+                RedisConnection,
                 RedisCaFile,
                 Req("command", ParameterType.List, "The command and its arguments as a list ([CONFIG, SET, maxmemory-policy, allkeys-lru]); each item is sent as one argument, never split or parsed. The first word must be literal."),
-                Opt("timeout", ParameterType.Duration, "Connect and command timeout (default 10s)."),
+                RedisTimeout,
             ],
             [O.Json("result")],
             "redis {command}")
@@ -111,12 +117,12 @@ public static class DataActions
             "Delete the keys matching a pattern with SCAN and UNLINK in batches (never KEYS); a dry run counts what would go.",
             true,
             [
-                Req("connection", ParameterType.String, "redis://[user:password@]host:6379[/db] or rediss:// for TLS (a secret input)."),
+                RedisConnection,
                 RedisCaFile,
                 Req("pattern", ParameterType.String, "A glob pattern (session:*); '*' alone is refused: that is FLUSHDB."),
                 Opt("batch_size", ParameterType.Number, "Keys asked of each SCAN and deleted per UNLINK (default 500)."),
                 Opt("max_keys", ParameterType.Number, "Fail instead of deleting when more keys than this match (default: no limit)."),
-                Opt("timeout", ParameterType.Duration, "Connect and command timeout (default 10s)."),
+                RedisTimeout,
             ],
             [O.Integer("deleted"), O.Integer("matched")],
             "delete the keys matching {pattern} in {connection} (SCAN + UNLINK)"),
