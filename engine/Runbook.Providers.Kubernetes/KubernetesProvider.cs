@@ -6,14 +6,18 @@ using O = Runbook.Language.Actions.OutputDescriptor;
 
 namespace Runbook.Providers.Kubernetes;
 
-/// <summary>Kubernetes: the service interface over Deployments through the API server, plus service.exec (its alias kubernetes.exec), kubernetes.get and kubernetes.events.</summary>
+/// <summary>
+/// Kubernetes: the service interface over Deployments and StatefulSets (a service named statefulset/NAME) through the
+/// API server, aware of the HorizontalPodAutoscaler that targets each; plus service.exec (its alias kubernetes.exec),
+/// kubernetes.get and kubernetes.events.
+/// </summary>
 public sealed class KubernetesProvider : IPlatformProvider
 {
     private static readonly ParameterDescriptor Namespace = new("namespace", ParameterType.String, false, "Namespace (default: the environment's).");
 
     public static ProviderDescriptor Describe { get; } = new(
         "kubernetes",
-        "Kubernetes deployments through the API server (kubeconfig, KUBECONFIG or in-cluster service account).",
+        "Kubernetes Deployments and StatefulSets (services: { NAME: { kind: statefulset, name: OBJECT } }) through the API server (kubeconfig, KUBECONFIG or in-cluster service account); respects HorizontalPodAutoscalers.",
         [
             new("kubernetes.get", "Read an object, or list objects by label or field selector, as data.", false,
                 [new("kind", ParameterType.String, true, "Kind as kubectl names it: pods, deploy, rs, svc, events …"),
