@@ -35,7 +35,8 @@ public sealed class KubernetesProvider : IPlatformProvider
 
     private static readonly ActionDescriptor Restore = new(KubernetesRestoreAction.ActionName,
         "Put back what kubernetes.patch or kubernetes.apply changed (their rollback): the changed fields, tested first, or delete an object the step created.", true,
-        [new ParameterDescriptor("kind", ParameterType.String, true, "Kind of the object.") with { Rule = SecretKind },
+        // No RB0330 rule here: the kind is copied from the step, which already reported it; run time refuses secrets anyway.
+        [new("kind", ParameterType.String, true, "Kind of the object."),
          new("name", ParameterType.String, true, "Object name."), Namespace,
          new("api_version", ParameterType.String, false, "apiVersion of the kind (apps/v1), when kind alone is ambiguous."),
          new("undo", ParameterType.Any, true, "The step's undo output: a JSON patch, or {delete: {uid, resource_version}}.")],
