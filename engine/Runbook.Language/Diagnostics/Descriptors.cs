@@ -110,6 +110,7 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor InvalidHpaPolicy = Error("RB0327", "hpa: is not adjust or refuse");
 
     // Kubernetes objects (kubernetes.patch, apply, top): RB0330-RB0334.
+    public static readonly DiagnosticDescriptor KubernetesSecretObject = Error("RB0330", "Kubernetes action on a Secret");
 
     // Playbook library: RB0335-RB0338.
 
@@ -153,6 +154,7 @@ public static class Descriptors
         ArgumentNotForProvider, InvalidHpaPolicy,
 
         // kubernetes objects
+        KubernetesSecretObject,
 
         // playbook library
 
