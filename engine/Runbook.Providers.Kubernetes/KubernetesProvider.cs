@@ -10,9 +10,10 @@ using O = Runbook.Language.Actions.OutputDescriptor;
 namespace Runbook.Providers.Kubernetes;
 
 /// <summary>
-/// Kubernetes: the service interface over Deployments through the API server, plus service.exec (its alias
-/// kubernetes.exec), kubernetes.get, kubernetes.events, and objects: kubernetes.patch, kubernetes.apply (with their
-/// rollback kubernetes.restore) and kubernetes.top.
+/// Kubernetes: the service interface over Deployments and StatefulSets (a service named statefulset/NAME) through the
+/// API server, aware of the HorizontalPodAutoscaler that targets each; plus service.exec (its alias kubernetes.exec),
+/// kubernetes.get, kubernetes.events, and objects: kubernetes.patch, kubernetes.apply (with their rollback
+/// kubernetes.restore) and kubernetes.top.
 /// </summary>
 public sealed class KubernetesProvider : IPlatformProvider
 {
@@ -44,7 +45,7 @@ public sealed class KubernetesProvider : IPlatformProvider
 
     public static ProviderDescriptor Describe { get; } = new(
         "kubernetes",
-        "Kubernetes deployments through the API server (kubeconfig, KUBECONFIG or in-cluster service account).",
+        "Kubernetes Deployments and StatefulSets (services: { NAME: { kind: statefulset, name: OBJECT } }) through the API server (kubeconfig, KUBECONFIG or in-cluster service account); respects HorizontalPodAutoscalers.",
         [
             new("kubernetes.get", "Read an object, or list objects by label or field selector, as data.", false,
                 [new("kind", ParameterType.String, true, "Kind as kubectl names it: pods, deploy, rs, svc, events …"),
@@ -116,12 +117,14 @@ public sealed class KubernetesProvider : IPlatformProvider
     public IReadOnlyList<IStepAction> CreateActions(ProviderSettings settings)
     {
         var api = new KubeApi(settings);
-        var deployments = new DeploymentBackend(api, settings.Get("container"), TimeProvider.System);
+        var container = settings.Get("container");
+        var workloads = new WorkloadBackend(new DeploymentBackend(api, container, TimeProvider.System),
+            new StatefulSetBackend(api, container, TimeProvider.System), new Autoscalers(api));
         return
         [
-            .. ServiceStepActions.Over(deployments, settings),
-            new KubernetesExecAction(api, deployments, settings, ServiceActions.ExecName),
-            new KubernetesExecAction(api, deployments, settings, "kubernetes.exec"),
+            .. ServiceStepActions.Over(workloads, settings),
+            new KubernetesExecAction(api, workloads, settings, ServiceActions.ExecName),
+            new KubernetesExecAction(api, workloads, settings, "kubernetes.exec"),
             new KubernetesGetAction(api),
             new KubernetesEventsAction(api),
             new KubernetesPatchAction(api),
