@@ -52,6 +52,7 @@ public sealed class ObjectEndToEndTests(ApiServerFixture fixture) : IClassFixtur
     public async Task A_dry_run_changes_nothing_and_a_failing_step_deletes_the_applied_object_and_undoes_the_patch(string target)
     {
         var cluster = await Cluster.WithDeploymentAsync(fixture.Server, "web", "web:1", 1);
+        Assert.True(await cluster.Server.WaitUntilAsync(s => s.List(cluster.Namespace, "pods").Count == 1, TimeSpan.FromSeconds(10)));
         var pod = cluster.Server.List(cluster.Namespace, "pods")[0]["metadata"]!["name"]!.GetValue<string>();
         cluster.Server.SetPodUsage(cluster.Namespace, pod, ("app", "125m", "32Mi"));
         var folder = cluster.Files.Directory;
