@@ -18,12 +18,12 @@ public sealed partial class KubeApiServer
         ["replicasets"] = new("apps", "ReplicaSet", ["rs"], ["scale", "status"]),
         ["pods"] = new(string.Empty, "Pod", ["po"], ["log", "exec", "status"]),
         ["events"] = new(string.Empty, "Event", ["ev"], []),
-        ["configmaps"] = new(string.Empty, "ConfigMap", ["cm"], []),
-        ["services"] = new(string.Empty, "Service", ["svc"], []),
-        ["nodes"] = new(string.Empty, "Node", ["no"], ["status"]) { Namespaced = false },
         ["statefulsets"] = new("apps", "StatefulSet", ["sts"], ["scale", "status"]),
         ["controllerrevisions"] = new("apps", "ControllerRevision", [], []),
         ["horizontalpodautoscalers"] = new("autoscaling", "HorizontalPodAutoscaler", ["hpa"], ["status"], "v2"),
+        ["configmaps"] = new(string.Empty, "ConfigMap", ["cm"], []),
+        ["services"] = new(string.Empty, "Service", ["svc"], []),
+        ["nodes"] = new(string.Empty, "Node", ["no"], ["status"]) { Namespaced = false },
     };
 
     [GeneratedRegex("^/(?:api/v1|apis/(?<group>[a-z0-9.]+)/(?<version>v[0-9a-z]+))(?:/namespaces/(?<ns>[^/]+))?/(?<resource>[a-z]+)(?:/(?<name>[^/]+))?(?:/(?<sub>[a-z]+))?$")]
