@@ -101,15 +101,16 @@ internal static partial class Sources
         var trailing = ImmutableArray.CreateBuilder<(int, string)>();
         Phase? hint = null;
         Section? current = null;
+        var headed = new Dictionary<Section, Phase?>(ReferenceEqualityComparer.Instance);
+        HeadedPhases(section, null, headed);
         foreach (var (owner, block) in section.Walk())
         {
             if (!ReferenceEquals(owner, current))
             {
+                // A sub-heading's phase holds for everything under it, even when the heading itself has no text
+                // ("### Step 4: Mitigate" → "#### Database Issues" → its commands).
                 current = owner;
-                if (!ReferenceEquals(owner, section) && PhaseOf(owner.Title) is { } headed)
-                {
-                    hint = headed;
-                }
+                hint = headed[owner] ?? hint;
             }
 
             switch (block)
@@ -135,6 +136,15 @@ internal static partial class Sources
         }
 
         return new PlaybookSource(section, string.Join("\n\n", description), steps.ToImmutable(), skipped.ToImmutable(), trailing.ToImmutable(), isFlow || steps.Any(s => s.Hint is not null));
+    }
+
+    private static void HeadedPhases(Section section, Phase? inherited, Dictionary<Section, Phase?> phases)
+    {
+        phases[section] = inherited;
+        foreach (var child in section.Children)
+        {
+            HeadedPhases(child, PhaseOf(child.Title) ?? inherited, phases);
+        }
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ internal static partial class CommandSafety
             return false;
         }
 
-        foreach (var part in Parts().Split(command))
+        foreach (var part in Parts(command))
         {
             var words = ShellWords.Parse(part.Trim());
             if (words.Count == 0)
@@ -164,8 +164,45 @@ internal static partial class CommandSafety
         return null;
     }
 
-    [GeneratedRegex(@"(?<![|&;])\s*(&&|\|\||;|\||\n)\s*")]
-    private static partial Regex Parts();
+    /// <summary>The commands of a pipeline or list (split at |, ||, &amp;&amp;, ; and line breaks outside quotes).</summary>
+    private static IEnumerable<string> Parts(string command)
+    {
+        var start = 0;
+        char? quote = null;
+        for (var i = 0; i < command.Length; i++)
+        {
+            var c = command[i];
+            if (quote is { } q)
+            {
+                if (c == '\\' && q == '"')
+                {
+                    i++;
+                }
+                else if (c == q)
+                {
+                    quote = null;
+                }
+
+                continue;
+            }
+
+            if (c == '\\')
+            {
+                i++;
+            }
+            else if (c is '\'' or '"')
+            {
+                quote = c;
+            }
+            else if (c is '|' or ';' or '\n' || (c == '&' && !(i > 0 && command[i - 1] is '>' or '<')))
+            {
+                yield return command[start..i];
+                start = i + 1;
+            }
+        }
+
+        yield return command[start..];
+    }
 
     [GeneratedRegex(@"(^|[^<>2&0-9])>{1,2}\s*(?!&|/dev/null)\S")]
     private static partial Regex WritesFile();
