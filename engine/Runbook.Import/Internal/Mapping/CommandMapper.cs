@@ -259,60 +259,60 @@ internal static class CommandMapper
         switch (verb)
         {
             case "logs":
-            {
-                string? tail = null;
-                var services = new List<string>();
-                for (var k = 0; k < rest.Length; k++)
                 {
-                    var word = rest[k].Value;
-                    if (word.StartsWith("--tail=", StringComparison.Ordinal))
+                    string? tail = null;
+                    var services = new List<string>();
+                    for (var k = 0; k < rest.Length; k++)
                     {
-                        tail = word[7..];
+                        var word = rest[k].Value;
+                        if (word.StartsWith("--tail=", StringComparison.Ordinal))
+                        {
+                            tail = word[7..];
+                        }
+                        else if (word is "--tail" or "-n" && k + 1 < rest.Length)
+                        {
+                            tail = rest[++k].Value;
+                        }
+                        else if (word is "-f" or "--follow" or "--no-color" or "-t" or "--timestamps")
+                        {
+                            continue;
+                        }
+                        else if (word.StartsWith('-'))
+                        {
+                            return null;
+                        }
+                        else
+                        {
+                            services.Add(word);
+                        }
                     }
-                    else if (word is "--tail" or "-n" && k + 1 < rest.Length)
-                    {
-                        tail = rest[++k].Value;
-                    }
-                    else if (word is "-f" or "--follow" or "--no-color" or "-t" or "--timestamps")
-                    {
-                        continue;
-                    }
-                    else if (word.StartsWith('-'))
+
+                    if (services.Count != 1 || (tail is not null && !IsWholeNumber(tail)))
                     {
                         return null;
                     }
-                    else
-                    {
-                        services.Add(word);
-                    }
-                }
 
-                if (services.Count != 1 || (tail is not null && !IsWholeNumber(tail)))
-                {
-                    return null;
+                    return new ActionCall("service.logs", [new("service", ValueKind.Service, services[0]), .. tail is null ? [] : new[] { new ArgumentSource("tail", ValueKind.Count, tail) }],
+                        settings.ToImmutable(), rest.Any(r => r.Value is "-f" or "--follow") ? "the runbook follows the log (-f); service.logs reads the last lines once" : null);
                 }
-
-                return new ActionCall("service.logs", [new("service", ValueKind.Service, services[0]), .. tail is null ? [] : new[] { new ArgumentSource("tail", ValueKind.Count, tail) }],
-                    settings.ToImmutable(), rest.Any(r => r.Value is "-f" or "--follow") ? "the runbook follows the log (-f); service.logs reads the last lines once" : null);
-            }
 
             case "restart" when rest.Length == 1 && !rest[0].Value.StartsWith('-'):
                 return new ActionCall("service.restart", [new("service", ValueKind.Service, rest[0].Value)], settings.ToImmutable());
             case "exec":
-            {
-                var k = 0;
-                while (k < rest.Length && rest[k].Value is "-T" or "--no-TTY" or "-i" or "--interactive" or "-t" or "--tty")
                 {
-                    k++;
-                }
+                    var k = 0;
+                    while (k < rest.Length && rest[k].Value is "-T" or "--no-TTY" or "-i" or "--interactive" or "-t" or "--tty")
+                    {
+                        k++;
+                    }
 
-                if (k + 1 >= rest.Length || rest[k].Value.StartsWith('-'))
-                {
-                    return null;
-                }
+                    if (k + 1 >= rest.Length || rest[k].Value.StartsWith('-'))
+                    {
+                        return null;
+                    }
 
-                return new ActionCall("service.exec", [new("service", ValueKind.Service, rest[k].Value)], settings.ToImmutable(), null, rest[(k + 1)..]);
-            }
+                    return new ActionCall("service.exec", [new("service", ValueKind.Service, rest[k].Value)], settings.ToImmutable(), null, rest[(k + 1)..]);
+                }
 
             default:
                 return null;
