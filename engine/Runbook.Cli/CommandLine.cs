@@ -18,8 +18,9 @@ internal static class CommandLine
               runbook approve RUN_ID STEP --as alice --comment "checked the dashboards"
               runbook resume RUN_ID
               runbook show RUN_ID --format markdown
+              runbook import RUNBOOK.md --out playbooks/drafts/
 
-            Docs: docs/language.md, docs/expressions.md, docs/execution.md, docs/providers.md, docs/diagnostics.md
+            Docs: docs/language.md, docs/expressions.md, docs/execution.md, docs/providers.md, docs/diagnostics.md, docs/import.md
             """)
         {
             ValidateCommand.Create(console),
@@ -33,6 +34,7 @@ internal static class CommandLine
             RunCommands.Rollback(console),
             HistoryCommands.History(console),
             HistoryCommands.Show(console),
+            ImportCommand.Create(console),
         };
 
         try

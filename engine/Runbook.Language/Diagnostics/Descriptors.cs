@@ -118,6 +118,18 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor IrreversibleRollback = Error("RB0340", "Rollback does what cannot be undone");
 
     // Import (runbook import): RB0400-RB0419.
+    public static readonly DiagnosticDescriptor ImportUnreadable = Error("RB0400", "Runbook cannot be read");
+    public static readonly DiagnosticDescriptor ImportBinary = Error("RB0401", "Runbook is binary, not markdown text");
+    public static readonly DiagnosticDescriptor ImportInvalidEncoding = Error("RB0402", "Runbook is not valid UTF-8");
+    public static readonly DiagnosticDescriptor ImportEmpty = Error("RB0403", "Runbook is empty");
+    public static readonly DiagnosticDescriptor ImportNotMarkdown = Error("RB0404", "Not a markdown runbook");
+    public static readonly DiagnosticDescriptor ImportNoCommands = Error("RB0405", "No commands to import");
+    public static readonly DiagnosticDescriptor ImportRepairedEncoding = Warning("RB0406", "Mis-encoded text repaired");
+    public static readonly DiagnosticDescriptor ImportUnrepairableEncoding = Error("RB0407", "Mis-encoded text cannot be repaired");
+    public static readonly DiagnosticDescriptor ImportOutputExists = Error("RB0408", "Draft would overwrite an existing file");
+    public static readonly DiagnosticDescriptor ImportOutputUnwritable = Error("RB0409", "Draft cannot be written");
+    public static readonly DiagnosticDescriptor ImportDraftInvalid = Error("RB0410", "Draft does not validate");
+    public static readonly DiagnosticDescriptor ImportTooLarge = Error("RB0411", "Runbook too large");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -163,5 +175,7 @@ public static class Descriptors
         IrreversibleRollback,
 
         // import
+        ImportUnreadable, ImportBinary, ImportInvalidEncoding, ImportEmpty, ImportNotMarkdown, ImportNoCommands,
+        ImportRepairedEncoding, ImportUnrepairableEncoding, ImportOutputExists, ImportOutputUnwritable, ImportDraftInvalid, ImportTooLarge,
     ];
 }

@@ -55,6 +55,8 @@ public sealed class CorpusTests
         // Act
         var missing = Descriptors.All.Select(d => d.Code)
             .Where(c => !c.StartsWith("RB02", StringComparison.Ordinal))
+            // Import codes are about markdown, not playbooks: tests/corpus/bad/import and Runbook.Import.Tests cover them.
+            .Where(c => !c.StartsWith("RB04", StringComparison.Ordinal))
             .Except(GeneratedInTests).Except(NotYetReported)
             .Where(c => !covered.Contains(c))
             .ToList();
