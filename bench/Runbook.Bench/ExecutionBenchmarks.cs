@@ -65,7 +65,7 @@ public class ExecutionBenchmarks
             RunId: $"bench-{Interlocked.Increment(ref _run)}-{Guid.NewGuid():N}"));
     }
 
-    [Benchmark(Description = "journal append (SQLite, synchronous=FULL)", OperationsPerInvoke = 200)]
+    [Benchmark(Description = "journal append (SQLite, a mutating step's start: synced)", OperationsPerInvoke = 200)]
     public async Task SqliteAppends()
     {
         var run = $"append-{Guid.NewGuid():N}";
