@@ -12,7 +12,7 @@ namespace Runbook.Cli.Tests.EndToEnd;
 public sealed class BenchRunTests
 {
     [Fact]
-    public void A_quick_bench_run_writes_a_markdown_table_and_json_with_every_part_it_ran()
+    public async Task A_quick_bench_run_writes_a_markdown_table_and_json_with_every_part_it_ran()
     {
         var python = new[] { "/usr/bin/python3", "/bin/python3" }.FirstOrDefault(File.Exists);
         Assert.True(python is not null, "python3 is missing: apt-get install python3 (bench/run is a Python 3 script, standard library only)");
@@ -29,8 +29,12 @@ public sealed class BenchRunTests
             using var process = Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "bench/run --quick did not finish in 5 minutes");
-            Assert.True(process.ExitCode == 0, stderr.Result);
+            using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+
+            Assert.True(process.ExitCode == 0, await stderr);
 
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "latest.json")));
             Assert.Equal("runbook.bench/v1", json.RootElement.GetProperty("format").GetString());
@@ -62,7 +66,7 @@ public sealed class BenchRunTests
             var markdown = File.ReadAllText(Path.Combine(output, "latest.md"));
             Assert.Contains("| what | figures (median [min–max] of the runs) | target | verdict |", markdown, StringComparison.Ordinal);
             Assert.Equal(rows.Count, markdown.Split('\n').Count(l => l.StartsWith("| ", StringComparison.Ordinal)) - 1);
-            Assert.Contains(markdown, stdout.Result, StringComparison.Ordinal);
+            Assert.Contains(markdown, await stdout, StringComparison.Ordinal);
         }
         finally
         {

@@ -49,6 +49,13 @@ internal sealed class SqliteJournal : IJournal
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        // The usual case, a journal already at this schema, is one read: no write lock (which would wait behind
+        // another engine's append) and no DDL. Only a new or older journal takes the migration path below.
+        if (await CurrentVersionAsync(cancellationToken).ConfigureAwait(false) == JournalSchema.Version)
+        {
+            return;
+        }
+
         await ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);", cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
         var current = Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", transaction, cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
@@ -67,6 +74,19 @@ internal sealed class SqliteJournal : IJournal
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The journal's schema version, or null when it has no migrations table yet (a new file).</summary>
+    private async Task<int?> CurrentVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var exists = Command("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+        if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        await using var version = Command("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+        return Convert.ToInt32(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
     public async Task<JournalEntry> AppendAsync(string runId, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default) =>
