@@ -65,7 +65,7 @@ public class ExecutionBenchmarks
             RunId: $"bench-{Interlocked.Increment(ref _run)}-{Guid.NewGuid():N}"));
     }
 
-    [Benchmark(Description = "journal append (SQLite, synchronous=FULL)", OperationsPerInvoke = 200)]
+    [Benchmark(Description = "journal append (SQLite, a mutating step's start: synced)", OperationsPerInvoke = 200)]
     public async Task SqliteAppends()
     {
         var run = $"append-{Guid.NewGuid():N}";
@@ -76,13 +76,13 @@ public class ExecutionBenchmarks
         }
     }
 
-    /// <summary>PostgreSQL appends; bench/run.sh starts a throwaway cluster and sets RUNBOOK_BENCH_POSTGRES.</summary>
+    /// <summary>PostgreSQL appends; bench/run --only in-process starts a throwaway cluster and sets RUNBOOK_BENCH_POSTGRES.</summary>
     [Benchmark(Description = "journal append (PostgreSQL 15, local)", OperationsPerInvoke = 200)]
     public async Task PostgresAppends()
     {
         if (_postgres is null)
         {
-            throw new InvalidOperationException("set RUNBOOK_BENCH_POSTGRES=postgres://… (bench/run.sh does)");
+            throw new InvalidOperationException("set RUNBOOK_BENCH_POSTGRES=postgres://… (bench/run --only in-process does)");
         }
 
         var run = $"append-{Guid.NewGuid():N}";

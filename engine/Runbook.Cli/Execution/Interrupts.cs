@@ -4,7 +4,7 @@ namespace Runbook.Cli.Execution;
 
 /// <summary>
 /// Two-stage Ctrl-C: the first stops starting steps and cancels running ones (the run journals it and
-/// rolls back or says how); the second exits at once with 130. The journal is durable at every append,
+/// rolls back or says how); the second exits at once with 130. Every journal append is written when it returns,
 /// so exiting at once never loses it.
 /// </summary>
 internal sealed class Interrupts : IDisposable

@@ -10,17 +10,24 @@ namespace Runbook.Cli.Execution;
 /// On a terminal: a live tree of phases and steps with status, spinner, duration and each step's last line.
 /// Approval prompts and the final summary print below it as plain lines. A fan-out step shows under it the items
 /// running, waiting for approval or failed (a few at most) and one line of counts, so a list of 10,000 items costs the
-/// screen, and each redraw, a handful of lines.
+/// screen, and each redraw, a handful of lines. Events only update what the tree shows; the tree is drawn by its own
+/// loop, at most every <see cref="Frame"/>, so the renderer never slows the steps it shows (an event used to render
+/// and write the whole tree on the step's own path, which made a run on a terminal 1.6× slower than piped).
 /// </summary>
 internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console) : IRunObserver
 {
     private static readonly string[] Spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+    /// <summary>The shortest time between two draws of the tree: 20 a second, as often as a person can read it.</summary>
+    private static readonly TimeSpan Frame = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Woken by an event, so a change shows within a frame instead of waiting for the spinner's next turn.</summary>
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, (string Status, string Detail, DateTimeOffset Started)> _steps = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _notes = new();
     private readonly ConcurrentDictionary<string, FanOutView> _fanOuts = new(StringComparer.Ordinal);
     private string _title = graph.Playbook.Name;
     private int _frame;
-    private LiveDisplayContext? _live;
     private volatile TaskCompletionSource? _pause;
     private TaskCompletionSource _paused = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -32,16 +39,19 @@ internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console)
         {
             await console.Live(Render()).AutoClear(false).Overflow(VerticalOverflow.Ellipsis).StartAsync(async context =>
             {
-                _live = context;
                 while (!work.IsCompleted && _pause is null)
                 {
+                    var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Volatile.Write(ref _changed, changed); // an event from here on wakes the next draw
                     Interlocked.Increment(ref _frame);
                     context.UpdateTarget(Render());
-                    await Task.WhenAny(work, Task.Delay(120)).ConfigureAwait(false);
+                    // The next draw: when something changed (or the spinner's 120 ms passed), but not within a frame of this one.
+                    var frame = Task.Delay(Frame);
+                    await Task.WhenAny(work, changed.Task, Task.Delay(120)).ConfigureAwait(false);
+                    await Task.WhenAny(work, frame).ConfigureAwait(false);
                 }
 
                 context.UpdateTarget(Render());
-                _live = null;
             }).ConfigureAwait(false);
             Flush();
             if (_pause is { } pause)
@@ -95,7 +105,7 @@ internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console)
                 _notes.Enqueue($"[cyan]🔒 {Markup.Escape(approval.StepId)}: approval {Markup.Escape(approval.State.Replace('_', ' '))}: {Markup.Escape(approval.Detail)}[/]");
             }
 
-            _live?.UpdateTarget(Render());
+            Changed();
             return;
         }
 
@@ -130,8 +140,11 @@ internal sealed class TerminalRunObserver(StepGraph graph, IAnsiConsole console)
                 break;
         }
 
-        _live?.UpdateTarget(Render());
+        Changed();
     }
+
+    /// <summary>Wakes the drawing loop; never draws here (this runs on the step's own path).</summary>
+    private void Changed() => Volatile.Read(ref _changed).TrySetResult();
 
     internal IRenderable Render()
     {

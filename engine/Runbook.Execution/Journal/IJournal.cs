@@ -2,7 +2,8 @@ namespace Runbook.Execution.Journal;
 
 /// <summary>
 /// The append-only record of every state change of every run: the source of truth that resume, history,
-/// show and rollback read. An append is durable when the call returns; a kill -9 at any instant leaves
+/// show and rollback read. An append is visible to every reader when the call returns, and on disk too when
+/// <see cref="JournalDurability"/> says it must be (else it rides on the next sync); a kill -9 at any instant leaves
 /// the journal readable with every completed append in it.
 /// </summary>
 public interface IJournal : IAsyncDisposable

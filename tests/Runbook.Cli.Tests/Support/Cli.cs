@@ -222,6 +222,31 @@ public sealed class CliTarget(string name, string fileName, string? dll, System.
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Runs a command under another program (strace, script …): <paramref name="wrapper"/>, then runbook and its arguments.</summary>
+    internal CliResult RunUnder(string[] wrapper, params string[] args)
+    {
+        var start = Start(Repo.Root, args);
+        var inner = new List<string> { start.FileName };
+        inner.AddRange(start.ArgumentList);
+        start.FileName = wrapper[0];
+        start.ArgumentList.Clear();
+        foreach (var arg in wrapper.Skip(1).Concat(inner))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{string.Join(' ', wrapper)} runbook {string.Join(' ', args)} did not finish");
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
     internal CliResult RunIn(string workingDirectory, params string[] args)
     {
         using var process = Process.Start(Start(workingDirectory, args))!;

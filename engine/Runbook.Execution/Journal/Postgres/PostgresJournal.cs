@@ -77,6 +77,12 @@ internal sealed class PostgresJournal : IJournal
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var root = doc.RootElement;
+        if (!JournalDurability.MustSync(kind, root))
+        {
+            // Rides on the next synchronous commit, which flushes the WAL up to itself and so this commit too
+            // (docs/execution.md, the durability rule); visible to every other session at once either way.
+            await Execute(connection, transaction, "SET LOCAL synchronous_commit TO OFF", cancellationToken).ConfigureAwait(false);
+        }
         if (afterSequence is null)
         {
             await Execute(connection, transaction, """

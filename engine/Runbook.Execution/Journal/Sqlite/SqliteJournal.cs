@@ -6,14 +6,19 @@ using Runbook.Execution.Engine;
 namespace Runbook.Execution.Journal.Sqlite;
 
 /// <summary>
-/// The default journal: one SQLite file in WAL mode with synchronous=FULL, so an append is on disk when it
-/// returns and a kill -9 at any instant leaves every completed append readable. Appends are serialised.
+/// The default journal: one SQLite file in WAL mode. An append that <see cref="JournalDurability"/> says must be
+/// durable commits with synchronous=FULL (the log is synced before the append returns, and with it every append
+/// before it); the others commit with synchronous=NORMAL and ride on the next sync. A kill -9 at any instant
+/// leaves every completed append readable (the operating system holds what is not yet synced). Appends are serialised.
 /// </summary>
 internal sealed class SqliteJournal : IJournal
 {
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>The connection's synchronous setting now: FULL (true) or NORMAL; changed only between transactions.</summary>
+    private bool _synchronousFull = true;
 
     private SqliteJournal(SqliteConnection connection, string path, TimeProvider time)
     {
@@ -44,6 +49,13 @@ internal sealed class SqliteJournal : IJournal
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        // The usual case, a journal already at this schema, is one read: no write lock (which would wait behind
+        // another engine's append) and no DDL. Only a new or older journal takes the migration path below.
+        if (await CurrentVersionAsync(cancellationToken).ConfigureAwait(false) == JournalSchema.Version)
+        {
+            return;
+        }
+
         await ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);", cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
         var current = Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", transaction, cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
@@ -64,6 +76,19 @@ internal sealed class SqliteJournal : IJournal
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The journal's schema version, or null when it has no migrations table yet (a new file).</summary>
+    private async Task<int?> CurrentVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var exists = Command("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+        if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        await using var version = Command("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+        return Convert.ToInt32(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
     public async Task<JournalEntry> AppendAsync(string runId, JournalEventKind kind, string? stepId, string data, CancellationToken cancellationToken = default) =>
         (await AppendAsync(runId, null, kind, stepId, data, cancellationToken).ConfigureAwait(false))!;
 
@@ -76,6 +101,7 @@ internal sealed class SqliteJournal : IJournal
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await SynchronousAsync(JournalDurability.MustSync(kind, doc.RootElement), cancellationToken).ConfigureAwait(false);
             var at = _time.GetUtcNow();
             await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
             var last = await ScalarAsync("SELECT last_seq FROM runs WHERE run_id = $run", transaction, cancellationToken, ("$run", runId)).ConfigureAwait(false);
@@ -226,6 +252,7 @@ internal sealed class SqliteJournal : IJournal
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await SynchronousAsync(full: true, cancellationToken).ConfigureAwait(false);
             var now = _time.GetUtcNow();
             await using var command = Command("""
                 INSERT INTO leases (target, run_id, expires_at) VALUES ($target, $run, $expires)
@@ -257,6 +284,7 @@ internal sealed class SqliteJournal : IJournal
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await SynchronousAsync(full: true, cancellationToken).ConfigureAwait(false);
             await using var command = Command("UPDATE leases SET expires_at = $expires WHERE target = $target AND run_id = $run");
             command.Parameters.AddWithValue("$expires", JournalSchema.Time(_time.GetUtcNow() + ttl));
             command.Parameters.AddWithValue("$target", target);
@@ -274,6 +302,7 @@ internal sealed class SqliteJournal : IJournal
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await SynchronousAsync(full: true, cancellationToken).ConfigureAwait(false);
             await using var command = Command("DELETE FROM leases WHERE target = $target AND run_id = $run");
             command.Parameters.AddWithValue("$target", target);
             command.Parameters.AddWithValue("$run", runId);
@@ -303,6 +332,19 @@ internal sealed class SqliteJournal : IJournal
         await using var command = Command($"SELECT target, run_id, expires_at FROM leases {where}");
         JournalRows.Bind(command, parameters);
         return await JournalRows.ReadLeasesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// FULL or NORMAL for the next transaction. In WAL mode NORMAL skips the sync at commit; the next FULL commit
+    /// syncs the log file, which carries every frame written before it (docs/execution.md, the durability rule).
+    /// </summary>
+    private async Task SynchronousAsync(bool full, CancellationToken cancellationToken)
+    {
+        if (full != _synchronousFull)
+        {
+            await ExecuteAsync(full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", cancellationToken).ConfigureAwait(false);
+            _synchronousFull = full;
+        }
     }
 
     private SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
