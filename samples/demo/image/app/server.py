@@ -85,7 +85,7 @@ class Handler(BaseHTTPRequestHandler):
             # the service is ready and how many requests have failed.
             traffic = counters()
             if failing:
-                self.reply(503, dict(traffic, status="not ready", release=RELEASE, error="failure switch is on (POST /admin/recover or replace the container)"))
+                self.reply(503, dict(traffic, status="not ready", release=RELEASE, error="failure switch is on"))
                 return
             try:
                 count = int(query("SELECT count(*) FROM orders")[0][0])
