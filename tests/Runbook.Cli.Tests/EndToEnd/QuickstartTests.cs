@@ -27,18 +27,18 @@ public sealed partial class QuickstartTests
 
         var output = run.Output;
         Assert.True(exit == 0, $"the quickstart exited {exit}:\n{output}");
-        Assert.Contains("Shipping release 2", output, StringComparison.Ordinal);
-        Assert.Contains("20 of 20 requests failed", output, StringComparison.Ordinal);
-        Assert.Matches(@"announce: INCIDENT \[P1\] api: readiness 503 \(failure switch is on\); \d+ of \d+ requests failed", output);
-        Assert.Contains("Running image demo-orders:2; previous demo-orders:1", output, StringComparison.Ordinal);
-        Assert.Contains("rollback: approval passed", output, StringComparison.Ordinal);
-        Assert.Contains("resolved: RESOLVED [P1] api: readiness 200 on release 1 after rolling back to demo-orders:1.", output, StringComparison.Ordinal);
-        Assert.Matches(@"\n\d{8}-\d{6}-[0-9a-f]{6} +\S+ \S+ +quickstart-high-error-rate +compose +\S+ +succeeded", output);
-        Assert.Matches(@"\n\d{8}-\d{6}-[0-9a-f]{6} +\S+ \S+ +quickstart-release +compose +\S+ +succeeded", output);
-        Assert.Contains("## Incident timeline: `quickstart-high-error-rate`", output, StringComparison.Ordinal);
-        Assert.Matches(@"\| approval decided \| `rollback` \| approved by \S+: pre-approved on the command line", output);
-        Assert.Matches(@"\| step succeeded \| `rollback` \| \d+ ms; outputs \{""revision"":""demo-orders:1""", output);
-        Assert.Contains("removed the demo system", output, StringComparison.Ordinal);
+        Assert.True(output.Contains("Shipping release 2", StringComparison.Ordinal), output);
+        Assert.True(output.Contains("20 of 20 requests failed", StringComparison.Ordinal), output);
+        Assert.True(Regex.IsMatch(output, @"announce: INCIDENT \[P1\] api: readiness 503 \(failure switch is on\); \d+ of \d+ requests failed"), output);
+        Assert.True(output.Contains("Running image demo-orders:2; previous demo-orders:1", StringComparison.Ordinal), output);
+        Assert.True(output.Contains("rollback: approval passed", StringComparison.Ordinal), output);
+        Assert.True(output.Contains("resolved: RESOLVED [P1] api: readiness 200 on release 1 after rolling back to demo-orders:1.", StringComparison.Ordinal), output);
+        Assert.True(Regex.IsMatch(output, @"\n\d{8}-\d{6}-[0-9a-f]{6} +\S+ \S+ +quickstart-high-error-rate +compose +\S+ +succeeded"), output);
+        Assert.True(Regex.IsMatch(output, @"\n\d{8}-\d{6}-[0-9a-f]{6} +\S+ \S+ +quickstart-release +compose +\S+ +succeeded"), output);
+        Assert.True(output.Contains("## Incident timeline: `quickstart-high-error-rate`", StringComparison.Ordinal), output);
+        Assert.True(Regex.IsMatch(output, @"\| approval decided \| `rollback` \| approved by \S+: pre-approved on the command line"), output);
+        Assert.True(Regex.IsMatch(output, @"\| step succeeded \| `rollback` \| [^\n]*""revision"":""demo-orders:1"""), output);
+        Assert.True(output.Contains("removed the demo system", StringComparison.Ordinal), output);
         run.AssertNothingLeftBehind();
     }
 
