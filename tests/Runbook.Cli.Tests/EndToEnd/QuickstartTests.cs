@@ -147,7 +147,6 @@ public sealed partial class QuickstartTests
             start.Environment["QUICKSTART_RUNBOOK"] = runbook;
             start.Environment["QUICKSTART_HTTP_PORT"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
             start.Environment["QUICKSTART_PG_PORT"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            start.Environment.Remove("QUICKSTART_KEEP");
             start.Environment.Remove("DOCKER_HOST");
             var process = Process.Start(start)!;
             process.StandardInput.Close();
