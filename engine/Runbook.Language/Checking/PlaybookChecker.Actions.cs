@@ -54,6 +54,12 @@ public sealed partial class PlaybookChecker
             {
                 _diagnostics.Add(rule.Code, literal.Span, $"'{parameter.Name}' of '{uses.Name}': {problem}", rule.Fix);
             }
+
+            if (parameter.Rule is { MappingProblem: { } mappingProblem } mappingRule && argument.Value is MapArgument mapping
+                && mappingProblem(uses, mapping) is { } found)
+            {
+                _diagnostics.Add(mappingRule.Code, found.Span, $"'{parameter.Name}' of '{uses.Name}': {found.Problem}", mappingRule.Fix);
+            }
         }
 
         foreach (var missing in descriptor.Parameters.Where(p => p.Required && uses.Find(p.Name) is null))

@@ -108,6 +108,7 @@ public static class Descriptors
     // Kubernetes workloads (StatefulSets, HPA): RB0326-RB0329.
 
     // Kubernetes objects (kubernetes.patch, apply, top): RB0330-RB0334.
+    public static readonly DiagnosticDescriptor KubernetesSecretObject = Error("RB0330", "Kubernetes action on a Secret");
 
     // Playbook library: RB0335-RB0338.
 
@@ -150,6 +151,7 @@ public static class Descriptors
         // kubernetes workloads
 
         // kubernetes objects
+        KubernetesSecretObject,
 
         // playbook library
 
