@@ -115,12 +115,14 @@ public sealed class KubernetesProvider : IPlatformProvider
     public IReadOnlyList<IStepAction> CreateActions(ProviderSettings settings)
     {
         var api = new KubeApi(settings);
-        var deployments = new DeploymentBackend(api, settings.Get("container"), TimeProvider.System);
+        var container = settings.Get("container");
+        var workloads = new WorkloadBackend(new DeploymentBackend(api, container, TimeProvider.System),
+            new StatefulSetBackend(api, container, TimeProvider.System), new Autoscalers(api));
         return
         [
-            .. ServiceStepActions.Over(deployments, settings),
-            new KubernetesExecAction(api, deployments, settings, ServiceActions.ExecName),
-            new KubernetesExecAction(api, deployments, settings, "kubernetes.exec"),
+            .. ServiceStepActions.Over(workloads, settings),
+            new KubernetesExecAction(api, workloads, settings, ServiceActions.ExecName),
+            new KubernetesExecAction(api, workloads, settings, "kubernetes.exec"),
             new KubernetesGetAction(api),
             new KubernetesEventsAction(api),
             new KubernetesPatchAction(api),

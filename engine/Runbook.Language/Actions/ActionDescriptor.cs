@@ -48,6 +48,12 @@ public sealed record ParameterDescriptor(string Name, ParameterType Type, bool R
     /// action when it is known): the action's own grammar, such as a threshold, reported with a stable code.
     /// </summary>
     public ArgumentRule? Rule { get; init; }
+
+    /// <summary>
+    /// The providers on which the argument means something (<c>hpa:</c> of service.scale: only Kubernetes has
+    /// HorizontalPodAutoscalers); empty for every provider. The checker refuses it for any other (RB0326).
+    /// </summary>
+    public ImmutableArray<string> OnlyOn { get; init; } = [];
 }
 
 /// <summary>

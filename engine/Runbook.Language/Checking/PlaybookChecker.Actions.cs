@@ -39,6 +39,7 @@ public sealed partial class PlaybookChecker
             }
 
             CheckArgumentType(uses, parameter, argument.Value);
+            CheckArgumentProviders(uses, parameter, argument.Span);
             if (parameter.Code is { } language)
             {
                 CheckCodeArgument(uses, parameter, language, argument.Value);
