@@ -13,11 +13,10 @@ namespace Runbook.Providers.Kubernetes;
 /// subresource, restart and roll back like <c>kubectl rollout restart</c> and <c>rollout undo</c>, and judge a
 /// rollout like <c>kubectl rollout status</c>. Writes that read first are retried on a 409 with a fresh read.
 /// </summary>
-internal sealed class DeploymentBackend(KubeApi api, string? containerName, TimeProvider time) : IServiceBackend
+internal sealed class DeploymentBackend(KubeApi api, string? containerName, TimeProvider time) : IWorkloadBackend
 {
     private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
-    private const int ConflictAttempts = 5;
     private static readonly TimeSpan ObservedWithin = TimeSpan.FromSeconds(10);
 
     /// <summary>The resourceVersion each deployment was last read at, where a watch for its next change starts.</summary>
@@ -34,7 +33,10 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
         var previous = revision is { } current ? replicaSets.Select(r => Revision(r.Metadata)).Where(r => r < current).Max() : null;
         var instances = pods.Select(Instance).ToImmutableArray();
         return new ServiceState(service, rollout.Available, rollout.Desired, Container(deployment.Spec.Template, service).Image,
-            revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem, rollout.Status);
+            revision?.ToString(CultureInfo.InvariantCulture), previous?.ToString(CultureInfo.InvariantCulture), rollout.Complete, instances, rollout.Problem, rollout.Status)
+        {
+            UpdatedReplicas = deployment.Status?.UpdatedReplicas ?? 0,
+        };
     }
 
     public async Task<ImmutableArray<Revision>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
@@ -51,29 +53,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
         var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
         var container = Container(deployment.Spec.Template, service).Name;
         var pods = await PodsAsync(deployment, cancellationToken).ConfigureAwait(false);
-        var lines = ImmutableArray.CreateBuilder<string>();
-        ProviderException? firstError = null;
-        foreach (var pod in pods)
-        {
-            try
-            {
-                var text = await api.CallAsync($"logs of pod '{pod.Metadata.Name}'", async (k, ns) =>
-                {
-                    using var stream = await k.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, container: container, previous: query.Previous,
-                        sinceSeconds: query.Since is { } s ? (int)Math.Ceiling(s.TotalSeconds) : null, tailLines: query.Tail, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    using var reader = new StreamReader(stream);
-                    return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-                }, cancellationToken).ConfigureAwait(false);
-                lines.AddRange(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => $"[pod/{pod.Metadata.Name}/{container}] {l.TrimEnd('\r')}"));
-            }
-            catch (ProviderException ex) when (query.Previous && ex.Kind == ProviderErrorKind.Failed)
-            {
-                // Like kubectl, a pod whose container never restarted has no previous logs; the others still count.
-                firstError ??= ex;
-            }
-        }
-
-        return lines.Count == 0 && firstError is not null ? throw firstError : lines.ToImmutable();
+        return await Pods.LogsAsync(api, pods, container, query, cancellationToken).ConfigureAwait(false);
     }
 
     public Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken) =>
@@ -84,7 +64,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
     public async Task RestartAsync(string service, CancellationToken cancellationToken)
     {
         // What 'kubectl rollout restart' sends: a new template annotation, so the controller rolls every pod.
-        var at = time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture).Replace("+00:00", "Z", StringComparison.Ordinal);
+        var at = Pods.RestartedAt(time);
         var patch = Json(new JsonObject
         {
             ["spec"] = new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [RestartedAtAnnotation] = at } } } },
@@ -199,26 +179,8 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
         }
     }
 
-    private static async Task RetryOnConflictAsync(string service, Func<Task> write, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await write().ConfigureAwait(false);
-                return;
-            }
-            catch (ProviderException ex) when (ex.Kind == ProviderErrorKind.Conflict && attempt < ConflictAttempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken).ConfigureAwait(false);
-            }
-            catch (ProviderException ex) when (ex.Kind == ProviderErrorKind.Conflict)
-            {
-                throw new ProviderException(ProviderErrorKind.Conflict, $"deployment '{service}' kept changing: {ConflictAttempts} writes in a row conflicted ({ex.Message})", ex);
-            }
-        }
-    }
-
+    private static Task RetryOnConflictAsync(string service, Func<Task> write, CancellationToken cancellationToken) =>
+        Pods.RetryOnConflictAsync($"deployment '{service}'", write, cancellationToken);
 
     /// <summary>The deployment's pods (by its selector), by name.</summary>
     private async Task<IReadOnlyList<V1Pod>> PodsAsync(V1Deployment deployment, CancellationToken cancellationToken)
@@ -237,15 +199,7 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
         return [.. list.Items.Where(r => r.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == deployment.Metadata.Uid) == true)];
     }
 
-    /// <summary>The container a service's image is: the one the 'container' setting names, else the first.</summary>
-    private V1Container Container(V1PodTemplateSpec template, string service)
-    {
-        var containers = template.Spec.Containers;
-        return containerName is null
-            ? containers.FirstOrDefault() ?? throw new ProviderException(ProviderErrorKind.Failed, $"deployment '{service}' has no containers")
-            : containers.FirstOrDefault(c => c.Name == containerName) ?? throw new ProviderException(ProviderErrorKind.NotFound,
-                $"deployment '{service}' has no container '{containerName}' (the 'container' setting); it has {string.Join(", ", containers.Select(c => c.Name))}");
-    }
+    private V1Container Container(V1PodTemplateSpec template, string service) => Pods.Container(template, containerName, $"deployment '{service}'");
 
     private static int? Revision(V1ObjectMeta metadata) =>
         metadata.Annotations?.TryGetValue(RevisionAnnotation, out var text) == true
@@ -253,13 +207,5 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
 
     private static string Json(JsonObject patch) => patch.ToJsonString();
 
-    /// <summary>A pod as kubectl's STATUS column shows it: terminating, a waiting reason (CrashLoopBackOff …), else the phase.</summary>
-    private static ServiceInstance Instance(V1Pod pod)
-    {
-        var waiting = pod.Status?.ContainerStatuses?.Select(c => c.State?.Waiting?.Reason).FirstOrDefault(r => r is not null);
-        var state = pod.Metadata.DeletionTimestamp is not null ? "Terminating" : waiting ?? pod.Status?.Phase ?? "Unknown";
-        var ready = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
-        return new ServiceInstance(pod.Metadata.Name, state, ready ? "ready" : "not ready",
-            pod.Status?.ContainerStatuses?.FirstOrDefault()?.Image ?? pod.Spec.Containers.FirstOrDefault()?.Image);
-    }
+    private static ServiceInstance Instance(V1Pod pod) => Pods.Instance(pod);
 }

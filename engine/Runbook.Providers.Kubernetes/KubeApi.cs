@@ -81,24 +81,67 @@ internal sealed class KubeApi(ProviderSettings settings) : IDisposable
         }
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(ClusterConnection connection, string path, HttpCompletionOption completion, CancellationToken cancellationToken)
+    /// <summary>
+    /// A write (or read) of any path with a JSON body, answered with the status and the body as they came: the
+    /// caller reads a 409 or 422 itself (a server-side apply conflict, a failed JSON-patch test), and hands any other
+    /// failure to <see cref="Failure"/>. Only a server that cannot be reached or a refused login throws here.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, string Body)> SendRawAsync(HttpMethod method, string path, string? contentType, string? body, string what,
+        CancellationToken cancellationToken)
+    {
+        var connection = Connection;
+        try
+        {
+            using var response = await SendAsync(connection, path, HttpCompletionOption.ResponseContentRead, cancellationToken, method, contentType, body, throwOnError: false)
+                .ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                throw FromStatus(response.StatusCode, text, what, connection, new HttpRequestException(text));
+            }
+
+            return (response.StatusCode, text);
+        }
+        catch (Exception ex) when (Translate(ex, what, connection, cancellationToken) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary>The error a failed answer of <see cref="SendRawAsync"/> becomes (a 404 names the object, a 403 the permission).</summary>
+    public ProviderException Failure(HttpStatusCode status, string body, string what) => FromStatus(status, body, what, Connection, new HttpRequestException(body));
+
+    /// <summary>The message of a Kubernetes Status object, or the body itself when it is not one.</summary>
+    public static string? MessageOf(string? body) => StatusMessage(body);
+
+    /// <summary>Where the cluster came from (the kubeconfig context), for messages.</summary>
+    public string Source => Connection.Source;
+
+    private static async Task<HttpResponseMessage> SendAsync(ClusterConnection connection, string path, HttpCompletionOption completion, CancellationToken cancellationToken,
+        HttpMethod? method = null, string? contentType = null, string? body = null, bool throwOnError = true)
     {
         var client = connection.Client;
         var baseUri = client.BaseUri.AbsoluteUri.EndsWith('/') ? client.BaseUri : new Uri(client.BaseUri.AbsoluteUri + "/");
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path.TrimStart('/')));
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, new Uri(baseUri, path.TrimStart('/')));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
+        }
+
         if (client.Credentials is { } credentials)
         {
             await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         var response = await client.HttpClient.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        if (throwOnError && !response.IsSuccessStatusCode)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var errorBody = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var status = response.StatusCode;
             response.Dispose();
-            throw new ApiStatusException(status, body);
+            throw new ApiStatusException(status, errorBody);
         }
 
         return response;

@@ -31,16 +31,49 @@ internal sealed record KubeResource(string Plural, string Kind, string GroupVers
     /// <summary>By plural, singular, kind or short name, any case ("deploy", "Deployment", "deployments").</summary>
     public static KubeResource Find(string name)
     {
-        if (name.Trim().ToLowerInvariant() is "secret" or "secrets")
+        if (IsSecret(name))
         {
             throw new ProviderException(ProviderErrorKind.Failed,
-                "runbook does not read secrets: their values would be written to the journal and the run's output");
+                $"runbook does not read or change secrets ('{name.Trim()}'): their values would be written to the journal and the run's output");
         }
 
         var key = name.Trim().ToLowerInvariant();
         return Known.FirstOrDefault(r => r.Plural == key || r.Kind.Equals(key, StringComparison.OrdinalIgnoreCase) || r.ShortNames.Contains(key))
             ?? throw new ProviderException(ProviderErrorKind.Failed,
                 $"unknown kind '{name}'; known: {string.Join(", ", Known.Select(r => r.Plural))}");
+    }
+
+    /// <summary>
+    /// True for every way of naming core Secrets: kind or resource in any case (Secret, SECRETS), with a version or
+    /// group as kubectl and manifests write them (v1/Secret, core/v1/secrets, secrets.v1., Secret.v1), with spaces
+    /// around. The kind or resource is the last part after a '/', or the first before a '.'; in any API group.
+    /// </summary>
+    public static bool IsSecret(string? kind)
+    {
+        if (kind is null)
+        {
+            return false;
+        }
+
+        var text = kind.Trim().ToLowerInvariant();
+        var slash = text.LastIndexOf('/');
+        var resource = slash >= 0 ? text[(slash + 1)..] : text.Split('.')[0];
+        // Whatever the group: a resource called secrets anywhere is refused rather than guessed harmless.
+        return resource.Trim() is "secret" or "secrets";
+    }
+
+    /// <summary>The resource of a manifest's apiVersion and kind ("apps/v1", "Deployment"); secrets and unknown kinds are refused.</summary>
+    public static KubeResource FindKind(string apiVersion, string kind)
+    {
+        if (IsSecret(kind) || IsSecret($"{apiVersion}/{kind}"))
+        {
+            throw new ProviderException(ProviderErrorKind.Failed,
+                $"runbook does not read or change secrets ('{apiVersion}/{kind}'): their values would be written to the journal and the run's output");
+        }
+
+        return Known.FirstOrDefault(r => r.Kind.Equals(kind.Trim(), StringComparison.OrdinalIgnoreCase) && r.GroupVersion == apiVersion.Trim())
+            ?? throw new ProviderException(ProviderErrorKind.Failed,
+                $"unknown kind '{apiVersion}/{kind}'; known: {string.Join(", ", Known.Where(r => r.Kind != "Event").Select(r => $"{r.GroupVersion}/{r.Kind}"))}");
     }
 
     public string ListPath(string ns) =>

@@ -12,7 +12,7 @@ namespace Runbook.Providers.Kubernetes;
 /// under <c>sh -c</c>; a list runs as it is. Input goes over the exec WebSocket's stdin channel (0) and is closed
 /// with the v5.channel.k8s.io close signal, so a command that reads to the end (cat, psql, tar x) ends.
 /// </summary>
-internal sealed class KubernetesExecAction(KubeApi api, DeploymentBackend deployments, ProviderSettings settings, string name) : IStepAction
+internal sealed class KubernetesExecAction(KubeApi api, IWorkloadBackend workloads, ProviderSettings settings, string name) : IStepAction
 {
     /// <summary>The exec subprotocol whose channel 255 can close stdin (Kubernetes 1.29+; kubectl uses it too).</summary>
     private const string ChannelProtocol = "v5.channel.k8s.io";
@@ -39,7 +39,7 @@ internal sealed class KubernetesExecAction(KubeApi api, DeploymentBackend deploy
 
         try
         {
-            var (pod, defaultContainer) = await deployments.ExecTargetAsync(service, cancellationToken).ConfigureAwait(false);
+            var (pod, defaultContainer) = await workloads.ExecTargetAsync(service, cancellationToken).ConfigureAwait(false);
             var container = invocation.GetString("container") is { Length: > 0 } chosen ? chosen : defaultContainer;
             invocation.Log.Line(LogStream.Info, $"exec in pod/{pod} ({container}){(input.Bytes is null ? string.Empty : $", {input.Bytes.Length} bytes on stdin")}");
             using var socket = await api.CallAsync($"pod '{pod}'", (k, ns) => k.WebSocketNamespacedPodExecAsync(pod, ns, command.Arguments, container,

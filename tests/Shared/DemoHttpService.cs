@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -6,17 +7,18 @@ namespace Runbook.Tests.Library;
 
 /// <summary>
 /// The library cases' <c>http</c> peer: a small service on a loopback port with a readiness endpoint and a failure
-/// switch, as an on-call engineer's service has. <c>GET /health/ready</c> answers 200 "ready", or 503 "failing" while
-/// the switch is on; <c>POST /fail</c> and <c>POST /heal</c> flip the switch. Every other request is answered 200 and
-/// recorded (method, path and body), so it also stands in for the incident channel's webhooks (Slack, PagerDuty, a
-/// status page) and a case can check what was announced.
+/// switch, as an on-call engineer's service has. One process serves many cases at once, each under a base address of
+/// its own (<c>http://127.0.0.1:PORT/c/ID</c>, a <see cref="Tenant"/>), so cases running together never share a
+/// switch. Under it, <c>GET /health/ready</c> answers 200 "ready", or 503 "failing" while the switch is on;
+/// <c>POST /fail</c> and <c>POST /heal</c> flip the switch. Every other request is answered 200 and recorded
+/// (method, path and body), so it also stands in for the incident channel's webhooks (Slack, PagerDuty, a status
+/// page) and a failure message can show what was announced. A request outside every tenant is a 404.
 /// </summary>
 public sealed class DemoHttpService : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
-    private readonly List<string> _requests = [];
+    private readonly ConcurrentDictionary<string, Tenant> _tenants = new(StringComparer.Ordinal);
     private readonly Task _serving;
-    private volatile bool _failing;
 
     private DemoHttpService(int port)
     {
@@ -26,36 +28,67 @@ public sealed class DemoHttpService : IAsyncDisposable
         _serving = ServeAsync();
     }
 
-    /// <summary>The base address, without a trailing slash.</summary>
+    /// <summary>The server's own address, without a trailing slash.</summary>
     public string Url { get; }
-
-    public bool Failing
-    {
-        get => _failing;
-        set => _failing = value;
-    }
-
-    /// <summary>What was sent to the service besides its health and switch endpoints: "POST /slack {body}".</summary>
-    public IReadOnlyList<string> Requests
-    {
-        get
-        {
-            lock (_requests)
-            {
-                return [.. _requests];
-            }
-        }
-    }
 
     public static DemoHttpService Start() => new(FreePort());
 
-    /// <summary>Healthy again, nothing recorded: the state every case starts from.</summary>
-    public void Reset()
+    /// <summary>A new base address for one case: healthy, nothing recorded.</summary>
+    public Tenant NewTenant()
     {
-        _failing = false;
-        lock (_requests)
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var tenant = new Tenant($"{Url}/c/{id}");
+        _tenants[id] = tenant;
+        return tenant;
+    }
+
+    /// <summary>One case's part of the service.</summary>
+    public sealed class Tenant(string url)
+    {
+        private readonly List<string> _requests = [];
+        private volatile bool _failing;
+
+        /// <summary>The base address the case's placeholders name, without a trailing slash.</summary>
+        public string Url { get; } = url;
+
+        public bool Failing
         {
-            _requests.Clear();
+            get => _failing;
+            set => _failing = value;
+        }
+
+        /// <summary>What was sent besides the health and switch endpoints: "POST /slack {body}".</summary>
+        public IReadOnlyList<string> Requests
+        {
+            get
+            {
+                lock (_requests)
+                {
+                    return [.. _requests];
+                }
+            }
+        }
+
+        internal (int Status, string Text) Answer(string method, string path, string body)
+        {
+            switch (method, path)
+            {
+                case ("GET" or "HEAD", "/health/ready"):
+                    return _failing ? (503, "failing\n") : (200, "ready\n");
+                case ("POST", "/fail"):
+                    _failing = true;
+                    return (200, "failing\n");
+                case ("POST", "/heal"):
+                    _failing = false;
+                    return (200, "ready\n");
+                default:
+                    lock (_requests)
+                    {
+                        _requests.Add($"{method} {path} {body}");
+                    }
+
+                    return (200, "ok\n");
+            }
         }
     }
 
@@ -73,14 +106,17 @@ public sealed class DemoHttpService : IAsyncDisposable
                 return;
             }
 
-            try
+            _ = Task.Run(async () =>
             {
-                await AnswerAsync(context);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-            {
-                // the client went away; the next request is served as usual
-            }
+                try
+                {
+                    await AnswerAsync(context);
+                }
+                catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+                {
+                    // the client went away; other requests are served as usual
+                }
+            });
         }
     }
 
@@ -94,35 +130,17 @@ public sealed class DemoHttpService : IAsyncDisposable
             body = await reader.ReadToEndAsync();
         }
 
-        var (status, text) = (request.HttpMethod, path) switch
-        {
-            ("GET" or "HEAD", "/health/ready") => _failing ? (503, "failing\n") : (200, "ready\n"),
-            ("POST", "/fail") => Switch(failing: true),
-            ("POST", "/heal") => Switch(failing: false),
-            _ => Record(request.HttpMethod, path, body),
-        };
+        // /c/ID/rest: the tenant ID answers for /rest.
+        var parts = path.Split('/', 4);
+        var (status, text) = parts.Length >= 3 && parts[1] == "c" && _tenants.TryGetValue(parts[2], out var tenant)
+            ? tenant.Answer(request.HttpMethod, parts.Length == 4 ? "/" + parts[3] : "/", body)
+            : (404, "no such tenant\n");
         var bytes = Encoding.UTF8.GetBytes(text);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain";
         context.Response.ContentLength64 = bytes.Length;
         await context.Response.OutputStream.WriteAsync(bytes);
         context.Response.Close();
-    }
-
-    private (int, string) Switch(bool failing)
-    {
-        _failing = failing;
-        return (200, failing ? "failing\n" : "ready\n");
-    }
-
-    private (int, string) Record(string method, string path, string body)
-    {
-        lock (_requests)
-        {
-            _requests.Add($"{method} {path} {body}");
-        }
-
-        return (200, "ok\n");
     }
 
     public async ValueTask DisposeAsync()

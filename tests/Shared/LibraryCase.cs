@@ -81,6 +81,11 @@ public sealed record LibraryCase(
         {
             throw new LibraryCaseException($"{display}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.Message}");
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's parser gives up this way on some unclosed structures, without a position
+            throw new LibraryCaseException($"{display}:1:1: not valid YAML: {ex.Message}");
+        }
 
         var reader2 = new CaseReader(display);
         reader2.OnlyKeys(root, TopKeys, "a case");

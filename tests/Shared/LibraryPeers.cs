@@ -6,33 +6,68 @@ namespace Runbook.Tests.Library;
 
 /// <summary>
 /// The real programs library cases name in <c>peers:</c>, each started the first time a case of the test class needs
-/// it and kept until the class ends: a throwaway PostgreSQL cluster (a fresh database per case), redis-server
-/// (emptied per case), Prometheus with Alertmanager (<see cref="MetricsStack"/>) and the demo HTTP service (healthy
-/// and with nothing recorded at the start of each case). A peer that cannot start fails the case naming the command
-/// that installs it.
+/// it and kept until the class ends: a throwaway PostgreSQL cluster, redis-server, Prometheus with Alertmanager
+/// (<see cref="MetricsStack"/>) and the demo HTTP service. Each case gets its own part of them, so cases can run at
+/// the same time: a fresh database, one of Redis's 16 databases (emptied, held until the case ends), and an http
+/// tenant (healthy, nothing recorded). A peer that cannot start fails the case naming the command that installs it.
 /// </summary>
 public sealed class LibraryPeers : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _redisDatabases = new(16, 16);
+    private readonly bool[] _redisInUse = new bool[16];
     private PostgresCluster? _postgres;
     private RedisServer? _redis;
     private MetricsStack? _metrics;
     private DemoHttpService? _http;
 
-    public DemoHttpService? Http => _http;
+    /// <summary>Starts what <paramref name="peers"/> names and is not running yet, and gives one case its part of each.</summary>
+    public async Task<CasePeers> PrepareAsync(IReadOnlyCollection<string> peers)
+    {
+        await StartAsync(peers);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        DemoHttpService.Tenant? tenant = null;
+        int? redisDatabase = null;
+        string? database = null;
+        if (peers.Contains("http"))
+        {
+            tenant = _http!.NewTenant();
+            values["http.url"] = tenant.Url;
+        }
 
-    /// <summary>Starts what <paramref name="peers"/> names and is not running yet, prepares each for a new case, and returns the placeholders' values.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(IReadOnlyCollection<string> peers)
+        if (peers.Contains("postgres"))
+        {
+            database = await _postgres!.CreateDatabaseAsync();
+            values["postgres.url"] = _postgres.Url(database);
+            values["postgres.database"] = database;
+        }
+
+        if (peers.Contains("redis"))
+        {
+            redisDatabase = await TakeRedisDatabaseAsync();
+            await _redis!.CliAsync("-n", redisDatabase.Value.ToString(CultureInfo.InvariantCulture), "FLUSHDB");
+            values["redis.url"] = _redis.Url(redisDatabase.Value);
+        }
+
+        if (peers.Contains("prometheus") || peers.Contains("alertmanager"))
+        {
+            values["prometheus.url"] = _metrics!.PrometheusUrl;
+            values["prometheus.user"] = MetricsStack.User;
+            values["prometheus.password"] = MetricsStack.Password;
+            values["alertmanager.url"] = _metrics.AlertmanagerUrl;
+        }
+
+        return new CasePeers(this, values, tenant, redisDatabase, database);
+    }
+
+    private async Task StartAsync(IReadOnlyCollection<string> peers)
     {
         await _gate.WaitAsync();
         try
         {
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
             if (peers.Contains("http"))
             {
                 _http ??= DemoHttpService.Start();
-                _http.Reset();
-                values["http.url"] = _http.Url;
             }
 
             if (peers.Contains("postgres"))
@@ -44,9 +79,6 @@ public sealed class LibraryPeers : IAsyncDisposable
                 }
 
                 _postgres.Ready();
-                var database = await _postgres.CreateDatabaseAsync();
-                values["postgres.url"] = _postgres.Url(database);
-                values["postgres.database"] = database;
             }
 
             if (peers.Contains("redis"))
@@ -58,8 +90,6 @@ public sealed class LibraryPeers : IAsyncDisposable
                 }
 
                 _redis.Ready();
-                await _redis.CliAsync("FLUSHALL");
-                values["redis.url"] = _redis.Url();
             }
 
             if (peers.Contains("prometheus") || peers.Contains("alertmanager"))
@@ -68,17 +98,14 @@ public sealed class LibraryPeers : IAsyncDisposable
                 {
                     _metrics = new MetricsStack();
                     await _metrics.InitializeAsync();
+                    if (_metrics.Unavailable is null)
+                    {
+                        await _metrics.WaitForDataAsync("http_requests_total");
+                    }
                 }
 
                 _metrics.Ready();
-                await _metrics.WaitForDataAsync("http_requests_total");
-                values["prometheus.url"] = _metrics.PrometheusUrl;
-                values["prometheus.user"] = MetricsStack.User;
-                values["prometheus.password"] = MetricsStack.Password;
-                values["alertmanager.url"] = _metrics.AlertmanagerUrl;
             }
-
-            return values;
         }
         finally
         {
@@ -86,37 +113,33 @@ public sealed class LibraryPeers : IAsyncDisposable
         }
     }
 
-    /// <summary>Applies a case's <c>break:</c> before its run.</summary>
-    public void Break(IReadOnlyDictionary<string, string> breaks)
+    private async Task<int> TakeRedisDatabaseAsync()
     {
-        foreach (var (what, how) in breaks)
+        await _redisDatabases.WaitAsync();
+        lock (_redisInUse)
         {
-            if (what == "http" && how == "fail")
-            {
-                _http!.Failing = true;
-            }
+            var free = Array.IndexOf(_redisInUse, false);
+            _redisInUse[free] = true;
+            return free;
         }
     }
 
-    /// <summary>What the peers hold after a run, for a failure message.</summary>
-    public async Task<string> DescribeAsync(IReadOnlyDictionary<string, string> values)
+    internal void ReleaseRedisDatabase(int database)
     {
-        var lines = new List<string>();
-        if (_http is not null)
+        lock (_redisInUse)
         {
-            lines.Add($"http peer {_http.Url}: {(_http.Failing ? "failing" : "ready")}; requests it recorded:");
-            lines.AddRange(_http.Requests.Select(r => "  " + r));
+            _redisInUse[database] = false;
         }
 
-        if (_postgres is not null && values.TryGetValue("postgres.database", out var database))
-        {
-            await using var connection = new NpgsqlConnection(_postgres.ConnectionString(database));
-            await connection.OpenAsync();
-            await using var count = new NpgsqlCommand("select count(*) from pg_stat_activity", connection);
-            lines.Add($"postgres {_postgres.Url(database)}: {Convert.ToString(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture)} sessions");
-        }
+        _redisDatabases.Release();
+    }
 
-        return string.Join('\n', lines);
+    internal async Task<string> SessionsAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(_postgres!.ConnectionString(database));
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("select count(*) from pg_stat_activity where datname = current_database()", connection);
+        return $"postgres {_postgres.Url(database)}: {Convert.ToString(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture)} sessions on the case's database";
     }
 
     public async ValueTask DisposeAsync()
@@ -142,5 +165,60 @@ public sealed class LibraryPeers : IAsyncDisposable
         }
 
         _gate.Dispose();
+        _redisDatabases.Dispose();
+    }
+}
+
+/// <summary>One case's part of the peers: the placeholders' values, its http tenant, its Redis database.</summary>
+public sealed class CasePeers(LibraryPeers peers, IReadOnlyDictionary<string, string> values, DemoHttpService.Tenant? http, int? redisDatabase, string? database) : IDisposable
+{
+    private bool _released;
+
+    public IReadOnlyDictionary<string, string> Values { get; } = values;
+
+    public DemoHttpService.Tenant? Http { get; } = http;
+
+    /// <summary>Applies a case's <c>break:</c> before its run.</summary>
+    public void Break(IReadOnlyDictionary<string, string> breaks)
+    {
+        foreach (var (what, how) in breaks)
+        {
+            if (what == "http" && how == "fail")
+            {
+                Http!.Failing = true;
+            }
+        }
+    }
+
+    /// <summary>What the case's part of the peers holds after its run, for a failure message.</summary>
+    public async Task<string> DescribeAsync()
+    {
+        var lines = new List<string>();
+        if (Http is not null)
+        {
+            lines.Add($"http peer {Http.Url}: {(Http.Failing ? "failing" : "ready")}; requests it recorded:");
+            lines.AddRange(Http.Requests.Select(r => "  " + r));
+        }
+
+        if (database is not null)
+        {
+            lines.Add(await peers.SessionsAsync(database));
+        }
+
+        if (redisDatabase is { } db)
+        {
+            lines.Add($"redis database {db}");
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    public void Dispose()
+    {
+        if (!_released && redisDatabase is { } db)
+        {
+            _released = true;
+            peers.ReleaseRedisDatabase(db);
+        }
     }
 }

@@ -40,27 +40,37 @@ public static partial class LibraryRunner
 {
     private static readonly string[] Approvers = ["bob", "carol", "dave"];
 
-    /// <summary>The case files for <paramref name="provider"/> × both builds, for a theory's MemberData. A file whose name names no known provider is given to every provider, so it fails everywhere, naming itself.</summary>
-    public static TheoryData<string, string> Cases(string provider)
+    /// <summary>The case files for <paramref name="provider"/> × both builds, in order. A file whose name names no known provider is given to every provider, so it fails everywhere, naming itself.</summary>
+    public static IReadOnlyList<(string File, string Target)> Rows(string provider)
     {
-        var data = new TheoryData<string, string>();
+        var rows = new List<(string File, string Target)>();
         foreach (var file in LibraryCase.Files(RunbookBinary.RepoRoot()))
         {
             var named = LibraryCase.ProviderInName(file);
             if (named == provider || named is null || !LibraryCase.Providers.Contains(named))
             {
-                foreach (var target in (string[])["jit", "native"])
-                {
-                    data.Add(Path.GetFileName(file), target);
-                }
+                rows.Add((Path.GetFileName(file), "jit"));
+                rows.Add((Path.GetFileName(file), "native"));
             }
+        }
+
+        return rows;
+    }
+
+    /// <summary><see cref="Rows"/> for a theory's MemberData.</summary>
+    public static TheoryData<string, string> Cases(string provider)
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (file, target) in Rows(provider))
+        {
+            data.Add(file, target);
         }
 
         return data;
     }
 
-    /// <summary>Loads tests/library/<paramref name="fileName"/> and runs it on <paramref name="world"/>; fails the test on any difference.</summary>
-    public static async Task RunAsync(string fileName, string target, ILibraryWorld world, LibraryPeers peers)
+    /// <summary>Loads tests/library/<paramref name="fileName"/> and runs it on <paramref name="world"/>; a file it cannot use fails the test naming it.</summary>
+    public static async Task<CaseOutcome> RunFileAsync(string fileName, string target, ILibraryWorld world, LibraryPeers peers)
     {
         var root = RunbookBinary.RepoRoot();
         LibraryCase @case;
@@ -71,15 +81,11 @@ public static partial class LibraryRunner
         catch (LibraryCaseException ex)
         {
             Assert.Fail(ex.Message);
-            return;
+            throw;
         }
 
         Assert.True(@case.Provider == world.Provider, $"{@case.File}: provider {@case.Provider} is run by the {@case.Provider} tests, not by {world.Provider}'s");
-        var outcome = await RunCaseAsync(@case, target, world, peers, root);
-        if (outcome.Differences.Count > 0)
-        {
-            Assert.Fail(outcome.Report());
-        }
+        return await RunCaseAsync(@case, target, world, peers, root);
     }
 
     /// <summary>Runs a parsed case and returns what differed from its expect: (empty when it passed) with the evidence.</summary>
@@ -89,10 +95,11 @@ public static partial class LibraryRunner
         WorldInstance? instance = null;
         try
         {
-            var values = await peers.PrepareAsync(@case.Peers);
+            using var part = await peers.PrepareAsync(@case.Peers);
+            var values = part.Values;
             instance = await world.SeedAsync(folder);
             File.WriteAllText(Path.Combine(folder, "runbook.yaml"), Config(world.Provider, instance, ApproverNames(Path.Combine(root, @case.Playbook))));
-            peers.Break(@case.Break);
+            part.Break(@case.Break);
 
             List<(string Name, string? Value)> variables =
             [
@@ -120,7 +127,7 @@ public static partial class LibraryRunner
             var differences = new List<string>();
             var approvedBy = new Dictionary<string, int>(StringComparer.Ordinal);
             string? showJson = null;
-            for (var round = 0; runId is not null && round < 12; round++)
+            for (var round = 0; runId is not null && last.ExitCode == 3 && round < 12; round++)
             {
                 showJson = Run("show", runId, "--journal", "j.db", "--format", "json").Out;
                 var awaiting = Awaiting(showJson);
@@ -158,7 +165,7 @@ public static partial class LibraryRunner
             showJson = runId is null ? null : Run("show", runId, "--journal", "j.db", "--format", "json").Out;
             Compare(@case, last.ExitCode, transcript.ToString(), showJson, differences);
             var worldState = differences.Count > 0 ? await Safe(instance.Describe) : string.Empty;
-            var peerState = differences.Count > 0 ? await Safe(() => peers.DescribeAsync(values)) : string.Empty;
+            var peerState = differences.Count > 0 ? await Safe(part.DescribeAsync) : string.Empty;
             return new CaseOutcome(@case, target, differences, transcript.ToString(), showText, worldState, peerState);
         }
         finally

@@ -98,12 +98,54 @@ internal sealed record RunbookConfig(
 
             var settings = env.Entries.Where(e => e.Key.Value is not ("provider" or "services") && e.Value is YamlScalar)
                 .ToImmutableDictionary(e => e.Key.Value, e => ((YamlScalar)e.Value).Value, StringComparer.Ordinal);
-            var services = (env["services"] as YamlMapping)?.Entries.Where(e => e.Value is YamlScalar)
-                .ToImmutableDictionary(e => e.Key.Value, e => ((YamlScalar)e.Value).Value, StringComparer.Ordinal)
+            var services = (env["services"] as YamlMapping)?.Entries.Where(e => e.Value is YamlScalar or YamlMapping)
+                .ToImmutableDictionary(e => e.Key.Value, e => ServiceName(key.Value, provider.Value, e.Key.Value, e.Value), StringComparer.Ordinal)
                 ?? ImmutableDictionary<string, string>.Empty;
             result[key.Value] = new EnvironmentConfig(key.Value, provider.Value, settings, services);
         }
 
         return result.ToImmutable();
+    }
+
+    /// <summary>Kinds of workload a Kubernetes service may be, as written under <c>kind:</c>.</summary>
+    private static readonly string[] WorkloadKinds = ["deployment", "statefulset"];
+
+    /// <summary>
+    /// A service's platform name: a scalar as it is, or (Kubernetes) <c>{ kind: statefulset, name: postgres }</c>, which
+    /// becomes <c>statefulset/postgres</c>, the way kubectl names a workload and the provider reads it.
+    /// </summary>
+    private static string ServiceName(string environment, string provider, string service, YamlNode value)
+    {
+        if (value is YamlScalar scalar)
+        {
+            return scalar.Value;
+        }
+
+        var map = (YamlMapping)value;
+        var where = $"environment '{environment}', service '{service}'";
+        if (provider != "kubernetes")
+        {
+            throw new UsageException($"{map.Span}: {where}: a service given as a mapping (kind:, name:) is for the kubernetes provider; for {provider}, write '{service}: <name on {provider}>'");
+        }
+
+        if (map.Entries.FirstOrDefault(e => e.Key.Value is not ("kind" or "name")).Key is { } unknown)
+        {
+            throw new UsageException($"{unknown.Span}: {where}: unknown key '{unknown.Value}'; a service mapping takes kind: (deployment or statefulset) and name:");
+        }
+
+        if (map["name"] is not YamlScalar { Value.Length: > 0 } name)
+        {
+            throw new UsageException($"{map.Span}: {where}: needs 'name: <object name>' (the {((map["kind"] as YamlScalar)?.Value ?? "deployment")}'s name in the cluster)");
+        }
+
+        var kind = map["kind"] switch
+        {
+            null => "deployment",
+            YamlScalar k when WorkloadKinds.Contains(k.Value) => k.Value,
+            var other => throw new UsageException(
+                $"{other.Span}: {where}: kind '{(other as YamlScalar)?.Value ?? "(not text)"}' is not a workload runbook drives; write kind: deployment (the default) or kind: statefulset"),
+        };
+        // Always KIND/NAME, so a name that itself holds a slash is refused by the provider instead of read as a kind.
+        return $"{kind}/{name.Value}";
     }
 }

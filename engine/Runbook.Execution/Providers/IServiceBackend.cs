@@ -23,6 +23,22 @@ public interface IServiceBackend
 
     Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Scales with a say in what happens to an autoscaler that manages the service. Platforms without one take only
+    /// <see cref="ScaleRequest.Plain"/> requests: an autoscaler argument there is refused, not ignored.
+    /// </summary>
+    async Task<ScaleResult> ScaleAsync(string service, ScaleRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.Plain)
+        {
+            throw new ProviderException(ProviderErrorKind.Failed,
+                $"{service}: hpa, hpa_min_replicas and hpa_max_replicas are for Kubernetes HorizontalPodAutoscalers; this platform has none: remove them from the step");
+        }
+
+        await ScaleAsync(service, request.Replicas, cancellationToken).ConfigureAwait(false);
+        return new ScaleResult(null, null);
+    }
+
     Task RestartAsync(string service, CancellationToken cancellationToken);
 
     Task DeployAsync(string service, string image, CancellationToken cancellationToken);
@@ -69,7 +85,46 @@ public sealed record ServiceState(
 {
     /// <summary>Every wanted instance is up and healthy: rolled out.</summary>
     public bool IsReady => Replicas == DesiredReplicas && Healthy;
+
+    /// <summary>Instances already at the revision being rolled out, where the platform counts them (Kubernetes), else null.</summary>
+    public int? UpdatedReplicas { get; init; }
+
+    /// <summary>
+    /// Where the platform keeps two revisions during a rollout (a Kubernetes StatefulSet's currentRevision and
+    /// updateRevision, as ControllerRevision names): the one the old instances run, else null.
+    /// </summary>
+    public string? CurrentRevision { get; init; }
+
+    /// <summary>The revision being rolled out (a StatefulSet's updateRevision), else null.</summary>
+    public string? UpdateRevision { get; init; }
+
+    /// <summary>The autoscaler that sets the service's replicas (a Kubernetes HorizontalPodAutoscaler), or null when none does.</summary>
+    public ServiceAutoscaler? Autoscaler { get; init; }
 }
+
+/// <summary>An autoscaler that targets a service: its name, its bounds, and the replicas it sees and wants.</summary>
+public sealed record ServiceAutoscaler(string Name, int MinReplicas, int MaxReplicas, int CurrentReplicas, int DesiredReplicas);
+
+/// <summary>What to do with an autoscaler that manages a service being scaled.</summary>
+public enum AutoscalerPolicy
+{
+    /// <summary>Fail, naming the autoscaler: it would undo the change.</summary>
+    Refuse,
+
+    /// <summary>Move its bounds just enough that the requested replicas lie inside them.</summary>
+    Adjust,
+}
+
+/// <summary>A scale: the replicas, what to do with an autoscaler, and (for a rollback) the exact bounds to give it.</summary>
+public sealed record ScaleRequest(int Replicas, AutoscalerPolicy Autoscaler = AutoscalerPolicy.Refuse, int? MinReplicas = null, int? MaxReplicas = null)
+{
+    /// <summary>No word about autoscalers: what every platform takes.</summary>
+    public bool Plain => Autoscaler == AutoscalerPolicy.Refuse && MinReplicas is null && MaxReplicas is null;
+}
+
+/// <summary>The autoscaler before and after a scale (null when none manages the service), so a rollback can restore its bounds.</summary>
+public sealed record ScaleResult(ServiceAutoscaler? Before, ServiceAutoscaler? After);
+
 
 public sealed record ServiceInstance(string Name, string State, string? Health, string? Image);
 

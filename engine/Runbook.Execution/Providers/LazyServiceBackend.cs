@@ -45,6 +45,9 @@ public sealed class LazyServiceBackend<TBackend>(Func<CancellationToken, Task<TB
     public async Task ScaleAsync(string service, int replicas, CancellationToken cancellationToken) =>
         await (await BackendAsync(cancellationToken).ConfigureAwait(false)).ScaleAsync(service, replicas, cancellationToken).ConfigureAwait(false);
 
+    public async Task<ScaleResult> ScaleAsync(string service, ScaleRequest request, CancellationToken cancellationToken) =>
+        await (await BackendAsync(cancellationToken).ConfigureAwait(false)).ScaleAsync(service, request, cancellationToken).ConfigureAwait(false);
+
     public async Task RestartAsync(string service, CancellationToken cancellationToken) =>
         await (await BackendAsync(cancellationToken).ConfigureAwait(false)).RestartAsync(service, cancellationToken).ConfigureAwait(false);
 

@@ -39,6 +39,14 @@ public static class ServiceStepActions
             ["health"] = i.Health,
             ["image"] = i.Image,
         }).ToList(),
+        ["updated_replicas"] = (long?)state.UpdatedReplicas,
+        ["current_revision"] = state.CurrentRevision,
+        ["update_revision"] = state.UpdateRevision,
+        ["hpa"] = state.Autoscaler?.Name ?? "none",
+        ["hpa_min_replicas"] = (long?)state.Autoscaler?.MinReplicas,
+        ["hpa_max_replicas"] = (long?)state.Autoscaler?.MaxReplicas,
+        ["hpa_current_replicas"] = (long?)state.Autoscaler?.CurrentReplicas,
+        ["hpa_desired_replicas"] = (long?)state.Autoscaler?.DesiredReplicas,
     };
 
     /// <summary>One service action: resolves the service name, maps platform errors to failures.</summary>
@@ -133,19 +141,59 @@ public static class ServiceStepActions
     {
         protected override async Task<StepOutcome> RunAsync(string service, StepInvocation invocation, CancellationToken cancellationToken)
         {
-            var before = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
             var replicas = Int(invocation, "replicas", -1);
             if (replicas < 0)
             {
                 return StepOutcome.Failure($"replicas must be a whole number ≥ 0, got '{invocation.GetString("replicas")}'", retryable: false);
             }
 
-            await Backend.ScaleAsync(service, replicas, cancellationToken).ConfigureAwait(false);
-            return StepOutcome.Success(new Dictionary<string, object?> { ["previous_replicas"] = (long)before.DesiredReplicas, ["replicas"] = (long)replicas });
+            if (Request(invocation, replicas) is not { } request)
+            {
+                return StepOutcome.Failure(
+                    $"hpa must be 'adjust' or 'refuse', and hpa_min_replicas and hpa_max_replicas whole numbers ≥ 1; got hpa '{invocation.GetString("hpa")}', "
+                    + $"hpa_min_replicas '{invocation.GetString("hpa_min_replicas")}', hpa_max_replicas '{invocation.GetString("hpa_max_replicas")}'", retryable: false);
+            }
+
+            var before = await Backend.DescribeAsync(service, cancellationToken).ConfigureAwait(false);
+            var result = await Backend.ScaleAsync(service, request, cancellationToken).ConfigureAwait(false);
+            return StepOutcome.Success(new Dictionary<string, object?>
+            {
+                ["previous_replicas"] = (long)before.DesiredReplicas,
+                ["replicas"] = (long)replicas,
+                ["previous_hpa_min_replicas"] = (long?)result.Before?.MinReplicas,
+                ["previous_hpa_max_replicas"] = (long?)result.Before?.MaxReplicas,
+                ["hpa_min_replicas"] = (long?)result.After?.MinReplicas,
+                ["hpa_max_replicas"] = (long?)result.After?.MaxReplicas,
+            });
+        }
+
+        /// <summary>The scale the step asks for, or null when its autoscaler arguments are not what they must be.</summary>
+        private static ScaleRequest? Request(StepInvocation invocation, int replicas)
+        {
+            var policy = invocation.GetString("hpa") switch
+            {
+                null or "" or "refuse" => AutoscalerPolicy.Refuse,
+                "adjust" => AutoscalerPolicy.Adjust,
+                _ => (AutoscalerPolicy?)null,
+            };
+            int? Bound(string name) => invocation.GetString(name) is { Length: > 0 } text
+                ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 1 ? value : -1
+                : null;
+            var (min, max) = (Bound("hpa_min_replicas"), Bound("hpa_max_replicas"));
+            return policy is null || min == -1 || max == -1 ? null : new ScaleRequest(replicas, policy.Value, min, max);
         }
 
         protected override DryRunPreview Preview(string service, ServiceState state, StepInvocation invocation) =>
-            new($"scale {service}", $"{state.DesiredReplicas} replicas", $"{invocation.GetString("replicas")} replicas");
+            new($"scale {service}", $"{state.DesiredReplicas} replicas{Bounds(state.Autoscaler)}", $"{invocation.GetString("replicas")} replicas{Wanted(state.Autoscaler, invocation)}");
+
+        private static string Bounds(ServiceAutoscaler? hpa) => hpa is null ? string.Empty : $" (HPA {hpa.Name}: {hpa.MinReplicas}-{hpa.MaxReplicas})";
+
+        private static string Wanted(ServiceAutoscaler? hpa, StepInvocation invocation) =>
+            hpa is null ? string.Empty
+            : invocation.GetString("hpa_min_replicas") is not null || invocation.GetString("hpa_max_replicas") is not null
+                ? $" (HPA {hpa.Name}: {invocation.GetString("hpa_min_replicas") ?? hpa.MinReplicas.ToString(CultureInfo.InvariantCulture)}-{invocation.GetString("hpa_max_replicas") ?? hpa.MaxReplicas.ToString(CultureInfo.InvariantCulture)})"
+            : invocation.GetString("hpa") == "adjust" ? $" (HPA {hpa.Name} bounds moved to include them)"
+            : $" (refused: HPA {hpa.Name} manages the replicas)";
     }
 
     private sealed class Restart(IServiceBackend backend, ProviderSettings settings) : ServiceAction(backend, settings, "service.restart")

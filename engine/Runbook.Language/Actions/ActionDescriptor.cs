@@ -48,6 +48,12 @@ public sealed record ParameterDescriptor(string Name, ParameterType Type, bool R
     /// action when it is known): the action's own grammar, such as a threshold, reported with a stable code.
     /// </summary>
     public ArgumentRule? Rule { get; init; }
+
+    /// <summary>
+    /// The providers on which the argument means something (<c>hpa:</c> of service.scale: only Kubernetes has
+    /// HorizontalPodAutoscalers); empty for every provider. The checker refuses it for any other (RB0326).
+    /// </summary>
+    public ImmutableArray<string> OnlyOn { get; init; } = [];
 }
 
 /// <summary>
@@ -56,7 +62,14 @@ public sealed record ParameterDescriptor(string Name, ParameterType Type, bool R
 /// <param name="Code">The diagnostic reported when the text breaks the rule.</param>
 /// <param name="Problem">The step's action and the argument's literal text to what is wrong with it; null when it is right.</param>
 /// <param name="Fix">How to write it right.</param>
-public sealed record ArgumentRule(Diagnostics.DiagnosticDescriptor Code, Func<Model.UsesAction, string, string?> Problem, string Fix);
+public sealed record ArgumentRule(Diagnostics.DiagnosticDescriptor Code, Func<Model.UsesAction, string, string?> Problem, string Fix)
+{
+    /// <summary>
+    /// The same check for an argument written as a mapping (a manifest in the step): where in it the problem is,
+    /// and what; null when it is right. Literal entries only; values from expressions are checked by the action.
+    /// </summary>
+    public Func<Model.UsesAction, Model.MapArgument, (Text.SourceSpan Span, string Problem)?>? MappingProblem { get; init; }
+}
 
 /// <summary>
 /// The compensation an action brings with it: what the binder makes the step's <c>rollback:</c> when the step writes

@@ -9,6 +9,13 @@ public static class ServiceActions
     private static readonly ParameterDescriptor Service = new("service", ParameterType.String, true,
         "The service as the playbook names it; runbook.yaml maps it to the platform's name.");
 
+    private const string Kubernetes = "kubernetes";
+
+    /// <summary>hpa: takes 'refuse' or 'adjust'; anything else is a typo that would otherwise fail the step at run time.</summary>
+    private static readonly ArgumentRule HpaPolicy = new(Diagnostics.Descriptors.InvalidHpaPolicy,
+        (_, text) => text is "refuse" or "adjust" ? null : $"'{text}' is not a policy for the HorizontalPodAutoscaler",
+        "write hpa: adjust (move the HPA's bounds to include the replicas) or hpa: refuse (the default: fail when an HPA manages the workload)");
+
     private static ParameterDescriptor Opt(string name, ParameterType type, string description) => new(name, type, false, description);
 
     private static ParameterDescriptor Req(string name, ParameterType type, string description) => new(name, type, true, description);
@@ -34,7 +41,10 @@ public static class ServiceActions
     public static ImmutableArray<ActionDescriptor> All { get; } =
     [
         new("service.describe", "Current state: replicas, image, revision, health.", false,
-            [Service], [O.Integer("replicas"), O.Integer("desired_replicas"), O.Text("image"), O.Text("revision"), O.Text("previous_revision"), O.Boolean("healthy"), O.List("instances")],
+            [Service],
+            [O.Integer("replicas"), O.Integer("desired_replicas"), O.Text("image"), O.Text("revision"), O.Text("previous_revision"), O.Boolean("healthy"), O.List("instances"),
+             O.Integer("updated_replicas"), O.Text("current_revision"), O.Text("update_revision"),
+             O.Text("hpa"), O.Integer("hpa_min_replicas"), O.Integer("hpa_max_replicas"), O.Integer("hpa_current_replicas"), O.Integer("hpa_desired_replicas")],
             "describe service {service}"),
         new("service.history", "Revisions, newest first.", false,
             [Service, Opt("limit", ParameterType.Number, "How many revisions (default 10).")], [O.List("revisions"), O.Text("current"), O.Text("previous"), O.Object("deployments")],
@@ -45,7 +55,14 @@ public static class ServiceActions
              Opt("filter", ParameterType.String, "Only lines containing this text.")],
             [O.List("lines"), O.Text("text")], "read the last {tail} log lines of {service}"),
         new("service.scale", "Set the number of replicas.", true,
-            [Service, Req("replicas", ParameterType.Number, "Desired replicas.")], [O.Integer("previous_replicas"), O.Integer("replicas")],
+            [Service, Req("replicas", ParameterType.Number, "Desired replicas."),
+             Opt("hpa", ParameterType.String,
+                 "Kubernetes only: when a HorizontalPodAutoscaler manages the workload, 'refuse' (default: the step fails, naming it) or 'adjust' (its minReplicas/maxReplicas move just enough to include the replicas; the previous ones are outputs).")
+                 with { OnlyOn = [Kubernetes], Rule = HpaPolicy },
+             Opt("hpa_min_replicas", ParameterType.Number, "Kubernetes only: set the HPA's minReplicas to exactly this (a rollback passes previous_hpa_min_replicas).") with { OnlyOn = [Kubernetes] },
+             Opt("hpa_max_replicas", ParameterType.Number, "Kubernetes only: set the HPA's maxReplicas to exactly this (a rollback passes previous_hpa_max_replicas).") with { OnlyOn = [Kubernetes] }],
+            [O.Integer("previous_replicas"), O.Integer("replicas"),
+             O.Integer("previous_hpa_min_replicas"), O.Integer("previous_hpa_max_replicas"), O.Integer("hpa_min_replicas"), O.Integer("hpa_max_replicas")],
             "scale {service} to {replicas} replicas"),
         new("service.restart", "Restart every instance, rolling where the platform can.", true,
             [Service], [O.Text("revision"), O.Text("previous_revision")], "restart {service}"),

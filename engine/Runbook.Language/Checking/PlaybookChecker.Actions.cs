@@ -39,6 +39,7 @@ public sealed partial class PlaybookChecker
             }
 
             CheckArgumentType(uses, parameter, argument.Value);
+            CheckArgumentProviders(uses, parameter, argument.Span);
             if (parameter.Code is { } language)
             {
                 CheckCodeArgument(uses, parameter, language, argument.Value);
@@ -53,6 +54,12 @@ public sealed partial class PlaybookChecker
                 && rule.Problem(uses, literal.Text.Raw) is { } problem)
             {
                 _diagnostics.Add(rule.Code, literal.Span, $"'{parameter.Name}' of '{uses.Name}': {problem}", rule.Fix);
+            }
+
+            if (parameter.Rule is { MappingProblem: { } mappingProblem } mappingRule && argument.Value is MapArgument mapping
+                && mappingProblem(uses, mapping) is { } found)
+            {
+                _diagnostics.Add(mappingRule.Code, found.Span, $"'{parameter.Name}' of '{uses.Name}': {found.Problem}", mappingRule.Fix);
             }
         }
 

@@ -1,6 +1,7 @@
 using Runbook.Language.Actions;
 using Runbook.Language.Diagnostics;
 using Runbook.Language.Model;
+using Runbook.Language.Text;
 
 namespace Runbook.Language.Checking;
 
@@ -37,6 +38,27 @@ public sealed partial class PlaybookChecker
                     : $"provider '{provider.Name}' does not support '{uses.Name}'{reason}",
                 why?.Fix ?? (claimed ? $"use an action {provider.Name} supports (see 'runbook providers') or a run: step, or remove '{provider.Name}' from providers:"
                     : $"use an action {provider.Name} supports (see 'runbook providers'), or a run: step"));
+        }
+    }
+
+    /// <summary>
+    /// RB0326 at an argument that only some providers understand (service.scale's hpa:), for the chosen provider and each
+    /// claimed one that is not among them: there it would be refused when the step runs, so it is refused now.
+    /// </summary>
+    private void CheckArgumentProviders(UsesAction uses, ParameterDescriptor parameter, SourceSpan span)
+    {
+        if (parameter.OnlyOn.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var (provider, claimed) in ProvidersToCheck().Where(p => !parameter.OnlyOn.Contains(p.Provider.Name)))
+        {
+            var on = string.Join(", ", parameter.OnlyOn);
+            _diagnostics.Add(Descriptors.ArgumentNotForProvider, span,
+                $"'{parameter.Name}' of '{uses.Name}' means something only on {on}, and the playbook {(claimed ? "claims" : "is checked for")} provider '{provider.Name}'",
+                claimed ? $"remove '{parameter.Name}' from the step, or claim only providers: [{on}]"
+                    : $"remove '{parameter.Name}' from the step, or check it with --provider {parameter.OnlyOn[0]}");
         }
     }
 

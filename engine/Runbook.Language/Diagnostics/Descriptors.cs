@@ -106,8 +106,11 @@ public static class Descriptors
     // TLS and exec actions.
 
     // Kubernetes workloads (StatefulSets, HPA): RB0326-RB0329.
+    public static readonly DiagnosticDescriptor ArgumentNotForProvider = Error("RB0326", "Argument means nothing on the provider");
+    public static readonly DiagnosticDescriptor InvalidHpaPolicy = Error("RB0327", "hpa: is not adjust or refuse");
 
     // Kubernetes objects (kubernetes.patch, apply, top): RB0330-RB0334.
+    public static readonly DiagnosticDescriptor KubernetesSecretObject = Error("RB0330", "Kubernetes action on a Secret");
 
     // Playbook library: RB0335-RB0338.
 
@@ -148,8 +151,10 @@ public static class Descriptors
         // tls and exec
 
         // kubernetes workloads
+        ArgumentNotForProvider, InvalidHpaPolicy,
 
         // kubernetes objects
+        KubernetesSecretObject,
 
         // playbook library
 

@@ -26,17 +26,25 @@ public sealed class LibraryCaseTests(DockerEngine docker, LibraryCaseTests.Peers
             return;
         }
 
-        await LibraryRunner.RunAsync(file, target, new ComposeWorld(docker), peers.Running);
+        await peers.Runner(docker).RunAsync(file, target);
     }
 
-    /// <summary>The peers the class's cases name, started once.</summary>
+    /// <summary>The runner and the peers the class's cases name, started once.</summary>
     public sealed class Peers : IAsyncLifetime
     {
-        public LibraryPeers Running { get; } = new();
+        private LibraryCaseRunner? _runner;
+
+        public LibraryCaseRunner Runner(DockerEngine docker) => _runner ??= new("compose", () => new ComposeWorld(docker));
 
         public Task InitializeAsync() => Task.CompletedTask;
 
-        public async Task DisposeAsync() => await Running.DisposeAsync();
+        public async Task DisposeAsync()
+        {
+            if (_runner is not null)
+            {
+                await _runner.DisposeAsync();
+            }
+        }
     }
 }
 

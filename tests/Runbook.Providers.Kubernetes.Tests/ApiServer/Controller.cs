@@ -11,7 +11,7 @@ namespace Runbook.Providers.Kubernetes.Tests.ApiServer;
 /// rollout undo), ReplicaSets make pods, pods start after a delay and turn Ready unless their image never does,
 /// and the Deployment's status says what kubectl rollout status reads. Events are recorded as the real ones are.
 /// </summary>
-internal sealed class Controller(ObjectStore store, Func<string, bool> neverReady, Func<TimeSpan> podStartDelay, Action<string, string, string, string> log)
+internal sealed partial class Controller(ObjectStore store, Func<string, bool> neverReady, Func<TimeSpan> podStartDelay, Action<string, string, string, string> log)
 {
     public const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
@@ -47,6 +47,16 @@ internal sealed class Controller(ObjectStore store, Func<string, bool> neverRead
         foreach (var replicaSet in store.List("replicasets", null))
         {
             ReconcileReplicaSet(replicaSet);
+        }
+
+        foreach (var statefulSet in store.List("statefulsets", null))
+        {
+            ReconcileStatefulSet(statefulSet);
+        }
+
+        foreach (var autoscaler in store.List("horizontalpodautoscalers", null))
+        {
+            ReconcileAutoscaler(autoscaler);
         }
 
         foreach (var pod in store.List("pods", null))
@@ -298,7 +308,7 @@ internal sealed class Controller(ObjectStore store, Func<string, bool> neverRead
         ["ownerReferences"] = owner is null ? new JsonArray() : new JsonArray(owner),
     };
 
-    private static JsonObject OwnerReference(string apiVersion, string kind, string name, string uid) => new()
+    internal static JsonObject OwnerReference(string apiVersion, string kind, string name, string uid) => new()
     {
         ["apiVersion"] = apiVersion,
         ["kind"] = kind,
@@ -326,11 +336,11 @@ internal sealed class Controller(ObjectStore store, Func<string, bool> neverRead
         _ => node.ToJsonString(),
     };
 
-    private static string Suffix() => new([.. RandomNumberGenerator.GetBytes(5).Select(b => "bcdfghjklmnpqrstvwxz2456789"[b % 27])]);
+    internal static string Suffix() => new([.. RandomNumberGenerator.GetBytes(5).Select(b => "bcdfghjklmnpqrstvwxz2456789"[b % 27])]);
 
     public static string Str(JsonObject o, string key) => o[key]?.GetValue<string>() ?? string.Empty;
 
-    private static string? Owner(JsonObject o) =>
+    internal static string? Owner(JsonObject o) =>
         o["metadata"]?["ownerReferences"]?.AsArray().OfType<JsonObject>().FirstOrDefault(r => r["controller"]?.GetValue<bool>() == true)?["uid"]?.GetValue<string>();
 
     private static int Revision(JsonObject replicaSet) =>

@@ -18,9 +18,12 @@ public sealed partial class KubeApiServer
         ["replicasets"] = new("apps", "ReplicaSet", ["rs"], ["scale", "status"]),
         ["pods"] = new(string.Empty, "Pod", ["po"], ["log", "exec", "status"]),
         ["events"] = new(string.Empty, "Event", ["ev"], []),
+        ["statefulsets"] = new("apps", "StatefulSet", ["sts"], ["scale", "status"]),
+        ["controllerrevisions"] = new("apps", "ControllerRevision", [], []),
+        ["horizontalpodautoscalers"] = new("autoscaling", "HorizontalPodAutoscaler", ["hpa"], ["status"], "v2"),
     };
 
-    [GeneratedRegex("^/(?:api/v1|apis/apps/v1)(?:/namespaces/(?<ns>[^/]+))?/(?<resource>[a-z]+)(?:/(?<name>[^/]+))?(?:/(?<sub>[a-z]+))?$")]
+    [GeneratedRegex("^/(?:api/v1|apis/(?<group>[a-z0-9.]+)/(?<version>v[0-9a-z]+))(?:/namespaces/(?<ns>[^/]+))?/(?<resource>[a-z]+)(?:/(?<name>[^/]+))?(?:/(?<sub>[a-z]+))?$")]
     private static partial Regex ResourcePath();
 
     private async Task HandleAsync(HttpContext context)
@@ -53,22 +56,26 @@ public sealed partial class KubeApiServer
                 {
                     ["kind"] = "APIGroupList",
                     ["apiVersion"] = "v1",
-                    ["groups"] = new JsonArray(new JsonObject
-                    {
-                        ["name"] = "apps",
-                        ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = "apps/v1", ["version"] = "v1" }),
-                        ["preferredVersion"] = new JsonObject { ["groupVersion"] = "apps/v1", ["version"] = "v1" },
-                    }),
+                    ["groups"] = new JsonArray([.. Resources.Values.Where(r => r.Group.Length > 0).Select(r => (r.Group, r.ApiVersion, r.Version)).Distinct()
+                        .Select(g => (JsonNode)new JsonObject
+                        {
+                            ["name"] = g.Group,
+                            ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = g.ApiVersion, ["version"] = g.Version }),
+                            ["preferredVersion"] = new JsonObject { ["groupVersion"] = g.ApiVersion, ["version"] = g.Version },
+                        })]),
                 });
                 return;
-            case "/api/v1" or "/apis/apps/v1":
-                await JsonAsync(context, 200, Discovery(path == "/api/v1" ? string.Empty : "apps"));
+            case "/api/v1":
+                await JsonAsync(context, 200, Discovery(string.Empty));
+                return;
+            case var discovery when Resources.Values.FirstOrDefault(r => r.Group.Length > 0 && discovery == "/apis/" + r.ApiVersion) is { } served:
+                await JsonAsync(context, 200, Discovery(served.Group));
                 return;
         }
 
         var match = ResourcePath().Match(path);
         if (!match.Success || !Resources.TryGetValue(match.Groups["resource"].Value, out var info)
-            || path.StartsWith("/apis/apps/", StringComparison.Ordinal) != (info.Group == "apps"))
+            || match.Groups["group"].Value != info.Group || (match.Groups["version"].Success && match.Groups["version"].Value != info.Version))
         {
             await StatusAsync(context, 404, "NotFound", "the server could not find the requested resource");
             return;
@@ -172,7 +179,7 @@ public sealed partial class KubeApiServer
         {
             ["kind"] = "APIResourceList",
             ["apiVersion"] = "v1",
-            ["groupVersion"] = group.Length == 0 ? "v1" : $"{group}/v1",
+            ["groupVersion"] = group.Length == 0 ? "v1" : Resources.Values.First(r => r.Group == group).ApiVersion,
             ["resources"] = resources,
         };
     }
@@ -288,6 +295,13 @@ public sealed partial class KubeApiServer
         var fresh = Controller.Metadata(ns, name, meta["labels"]?.DeepClone().AsObject() ?? [], meta["annotations"]?.DeepClone().AsObject(), null);
         body["metadata"] = fresh;
         body["status"] ??= new JsonObject();
+        Defaults(resource, body);
+        if (Invalid(resource, body) is { } invalid)
+        {
+            await InvalidAsync(context, resource, name, info, invalid);
+            return;
+        }
+
         await JsonAsync(context, 201, WithTypeMeta(info)(_store.Put(resource, body)));
     }
 
@@ -344,6 +358,13 @@ public sealed partial class KubeApiServer
         }
 
         next["status"] = current["status"]?.DeepClone();
+        Defaults(resource, next);
+        if (Invalid(resource, next) is { } invalid)
+        {
+            await InvalidAsync(context, resource, name, info, invalid);
+            return null;
+        }
+
         return _store.Put(resource, next);
     }
 
@@ -656,7 +677,7 @@ public sealed partial class KubeApiServer
 }
 
 /// <summary>A resource the test server serves: its API group (empty for core), kind, short names and subresources.</summary>
-internal sealed record ServedResource(string Group, string Kind, string[] ShortNames, string[] Subresources)
+internal sealed record ServedResource(string Group, string Kind, string[] ShortNames, string[] Subresources, string Version = "v1")
 {
-    public string ApiVersion => Group.Length == 0 ? "v1" : $"{Group}/v1";
+    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 }

@@ -135,12 +135,12 @@ public sealed partial class KubeApiServer : IAsyncDisposable
 
     private void RecordEvent(string ns, string kind, string name, string message)
     {
-        var involved = _store.Get(kind switch { "Deployment" => "deployments", "ReplicaSet" => "replicasets", _ => "pods" }, ns, name);
+        var involved = _store.Get(kind switch { "Deployment" => "deployments", "ReplicaSet" => "replicasets", "StatefulSet" => "statefulsets", _ => "pods" }, ns, name);
         var reason = message switch
         {
             _ when message.StartsWith("Scaled", StringComparison.Ordinal) => "ScalingReplicaSet",
-            _ when message.StartsWith("Created pod", StringComparison.Ordinal) => "SuccessfulCreate",
-            _ when message.StartsWith("Deleted pod", StringComparison.Ordinal) => "SuccessfulDelete",
+            _ when message.StartsWith("Created pod", StringComparison.Ordinal) || message.StartsWith("create Pod", StringComparison.Ordinal) => "SuccessfulCreate",
+            _ when message.StartsWith("Deleted pod", StringComparison.Ordinal) || message.StartsWith("delete Pod", StringComparison.Ordinal) => "SuccessfulDelete",
             _ when message.StartsWith("Successfully assigned", StringComparison.Ordinal) => "Scheduled",
             _ => "Started",
         };

@@ -18,6 +18,14 @@ internal static class Tables
             "deployments" => (new[] { "Name", "Ready", "Up-to-date", "Available", "Age" }, (Func<JsonObject, JsonNode?[]>)(d => [
                 Name(d), $"{Int(d["status"]?["readyReplicas"])}/{Int(d["spec"]?["replicas"])}", Int(d["status"]?["updatedReplicas"]),
                 Int(d["status"]?["availableReplicas"]), Age(d)])),
+            "statefulsets" => (["Name", "Ready", "Age"], s => [
+                Name(s), $"{Int(s["status"]?["readyReplicas"])}/{Int(s["spec"]?["replicas"])}", Age(s)]),
+            "controllerrevisions" => (["Name", "Controller", "Revision", "Age"], r => [
+                Name(r), $"{r["metadata"]?["ownerReferences"]?[0]?["kind"]?.GetValue<string>()?.ToLowerInvariant()}.apps/{r["metadata"]?["ownerReferences"]?[0]?["name"]?.GetValue<string>()}",
+                r["revision"]?.DeepClone(), Age(r)]),
+            "horizontalpodautoscalers" => (["Name", "Reference", "Targets", "MinPods", "MaxPods", "Replicas", "Age"], h => [
+                Name(h), $"{h["spec"]?["scaleTargetRef"]?["kind"]?.GetValue<string>()}/{h["spec"]?["scaleTargetRef"]?["name"]?.GetValue<string>()}",
+                "cpu: <unknown>/80%", Int(h["spec"]?["minReplicas"]), Int(h["spec"]?["maxReplicas"]), Int(h["status"]?["currentReplicas"]), Age(h)]),
             "replicasets" => (["Name", "Desired", "Current", "Ready", "Age"], r => [
                 Name(r), Int(r["spec"]?["replicas"]), Int(r["status"]?["replicas"]), Int(r["status"]?["readyReplicas"]), Age(r)]),
             "pods" => (["Name", "Ready", "Status", "Restarts", "Age"], p => [
@@ -35,7 +43,7 @@ internal static class Tables
             ["columnDefinitions"] = new JsonArray([.. columns.Select(c => (JsonNode)new JsonObject
             {
                 ["name"] = c,
-                ["type"] = c is "Name" or "Status" or "Ready" or "Type" or "Reason" or "Object" or "Message" ? "string" : c.Contains("Age") || c == "Last Seen" ? "string" : "integer",
+                ["type"] = c is "Name" or "Status" or "Ready" or "Type" or "Reason" or "Object" or "Message" or "Controller" or "Reference" or "Targets" ? "string" : c.Contains("Age") || c == "Last Seen" ? "string" : "integer",
                 ["format"] = c == "Name" ? "name" : string.Empty,
                 ["description"] = c,
                 ["priority"] = 0,

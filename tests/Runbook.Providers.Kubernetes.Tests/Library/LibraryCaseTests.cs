@@ -19,14 +19,16 @@ public sealed class LibraryCaseTests(LibraryCaseTests.Backend backend) : IClassF
     [Theory]
     [MemberData(nameof(Cases))]
     public Task The_library_case_runs_on_the_kubernetes_test_api_server_as_it_expects(string file, string target) =>
-        LibraryRunner.RunAsync(file, target, backend.World, backend.Peers);
+        backend.Runner.RunAsync(file, target);
 
     /// <summary>The API server, the world seeded on it and the peers, shared by the class.</summary>
     public sealed class Backend : IAsyncLifetime
     {
         private KubeApiServer? _server;
 
-        public LibraryPeers Peers { get; } = new();
+        public Backend() => Runner = new("kubernetes", () => World);
+
+        public LibraryCaseRunner Runner { get; }
 
         public KubernetesWorld World => new(_server ?? throw new InvalidOperationException("the API server has not started"));
 
@@ -34,7 +36,7 @@ public sealed class LibraryCaseTests(LibraryCaseTests.Backend backend) : IClassF
 
         public async Task DisposeAsync()
         {
-            await Peers.DisposeAsync();
+            await Runner.DisposeAsync();
             if (_server is not null)
             {
                 await _server.DisposeAsync();
