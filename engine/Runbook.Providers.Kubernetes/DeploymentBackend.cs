@@ -152,6 +152,8 @@ internal sealed class DeploymentBackend(KubeApi api, string? containerName, Time
             var deployment = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
             if (await change(deployment).ConfigureAwait(false))
             {
+                // managedFields' fieldsV1 has no type the native-binary client can serialize; a PUT without them keeps the server's.
+                deployment.Metadata.ManagedFields = null;
                 written = await api.CallAsync($"deployment '{service}'", (k, ns) =>
                     k.AppsV1.ReplaceNamespacedDeploymentAsync(deployment, service, ns, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
             }

@@ -34,7 +34,7 @@ internal sealed record KubeResource(string Plural, string Kind, string GroupVers
         if (IsSecret(name))
         {
             throw new ProviderException(ProviderErrorKind.Failed,
-                $"runbook does not read or change secrets ('{name.Trim()}'): their values would be written to the journal and the run's output");
+                $"runbook does not read secrets or change them ('{name.Trim()}'): their values would be written to the journal and the run's output");
         }
 
         var key = name.Trim().ToLowerInvariant();
@@ -68,7 +68,7 @@ internal sealed record KubeResource(string Plural, string Kind, string GroupVers
         if (IsSecret(kind) || IsSecret($"{apiVersion}/{kind}"))
         {
             throw new ProviderException(ProviderErrorKind.Failed,
-                $"runbook does not read or change secrets ('{apiVersion}/{kind}'): their values would be written to the journal and the run's output");
+                $"runbook does not read secrets or change them ('{apiVersion}/{kind}'): their values would be written to the journal and the run's output");
         }
 
         return Known.FirstOrDefault(r => r.Kind.Equals(kind.Trim(), StringComparison.OrdinalIgnoreCase) && r.GroupVersion == apiVersion.Trim())

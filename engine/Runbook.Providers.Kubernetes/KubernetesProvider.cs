@@ -10,9 +10,10 @@ using O = Runbook.Language.Actions.OutputDescriptor;
 namespace Runbook.Providers.Kubernetes;
 
 /// <summary>
-/// Kubernetes: the service interface over Deployments through the API server, plus service.exec (its alias
-/// kubernetes.exec), kubernetes.get, kubernetes.events, and objects: kubernetes.patch, kubernetes.apply (with their
-/// rollback kubernetes.restore) and kubernetes.top.
+/// Kubernetes: the service interface over Deployments and StatefulSets (a service named statefulset/NAME) through the
+/// API server, aware of the HorizontalPodAutoscaler that targets each; plus service.exec (its alias kubernetes.exec),
+/// kubernetes.get, kubernetes.events, and objects: kubernetes.patch, kubernetes.apply (with their rollback
+/// kubernetes.restore) and kubernetes.top.
 /// </summary>
 public sealed class KubernetesProvider : IPlatformProvider
 {
@@ -35,7 +36,8 @@ public sealed class KubernetesProvider : IPlatformProvider
 
     private static readonly ActionDescriptor Restore = new(KubernetesRestoreAction.ActionName,
         "Put back what kubernetes.patch or kubernetes.apply changed (their rollback): the changed fields, tested first, or delete an object the step created.", true,
-        [new ParameterDescriptor("kind", ParameterType.String, true, "Kind of the object.") with { Rule = SecretKind },
+        // No RB0330 rule here: the kind is copied from the step, which already reported it; run time refuses secrets anyway.
+        [new("kind", ParameterType.String, true, "Kind of the object."),
          new("name", ParameterType.String, true, "Object name."), Namespace,
          new("api_version", ParameterType.String, false, "apiVersion of the kind (apps/v1), when kind alone is ambiguous."),
          new("undo", ParameterType.Any, true, "The step's undo output: a JSON patch, or {delete: {uid, resource_version}}.")],
@@ -43,7 +45,7 @@ public sealed class KubernetesProvider : IPlatformProvider
 
     public static ProviderDescriptor Describe { get; } = new(
         "kubernetes",
-        "Kubernetes deployments through the API server (kubeconfig, KUBECONFIG or in-cluster service account).",
+        "Kubernetes Deployments and StatefulSets (services: { NAME: { kind: statefulset, name: OBJECT } }) through the API server (kubeconfig, KUBECONFIG or in-cluster service account); respects HorizontalPodAutoscalers.",
         [
             new("kubernetes.get", "Read an object, or list objects by label or field selector, as data.", false,
                 [new("kind", ParameterType.String, true, "Kind as kubectl names it: pods, deploy, rs, svc, events …"),

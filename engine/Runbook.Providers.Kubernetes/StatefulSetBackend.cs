@@ -83,6 +83,7 @@ internal sealed class StatefulSetBackend(KubeApi api, string? containerName, Tim
         {
             var set = await ReadAsync(service, cancellationToken).ConfigureAwait(false);
             Container(set.Spec.Template, service).Image = image;
+            set.Metadata.ManagedFields = null; // fieldsV1 has no type the native-binary client can serialize; a PUT without them keeps the server's
             written = await api.CallAsync(What(service), (k, ns) =>
                 k.AppsV1.ReplaceNamespacedStatefulSetAsync(set, service, ns, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);

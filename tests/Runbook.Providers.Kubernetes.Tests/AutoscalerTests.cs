@@ -138,6 +138,17 @@ public sealed class AutoscalerTests(ApiServerFixture fixture) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task Bounds_for_a_workload_no_hpa_targets_any_more_fail_naming_that_and_nothing_is_scaled()
+    {
+        await _cluster.Server.CreateStatefulSetAsync(Ns, "solo", "postgres:15", 2);
+
+        var refused = Assert.IsType<Failed>(await Run("service.scale", ("service", "statefulset/solo"), ("replicas", 3L), ("hpa_min_replicas", 2L), ("hpa_max_replicas", 5L)));
+
+        Assert.Contains("no horizontal pod autoscaler targets statefulset 'solo' now", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(2, _cluster.Server.Get(Ns, "statefulsets", "solo")!["spec"]!["replicas"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Scale_needs_permission_to_list_hpas_and_says_which()
     {
         var user = "hpa-blind-" + Ns; // a user of this test's own: denials are kept per user for the whole server
@@ -146,8 +157,11 @@ public sealed class AutoscalerTests(ApiServerFixture fixture) : IClassFixture<Ap
 
         var refused = Assert.IsType<Failed>(await actions["service.scale"].ExecuteAsync(
             _context.Invocation("service.scale", new Dictionary<string, object?> { ["service"] = Db, ["replicas"] = 4L }), CancellationToken.None));
+        var described = Assert.IsType<Failed>(await actions["service.describe"].ExecuteAsync(
+            _context.Invocation("service.describe", new Dictionary<string, object?> { ["service"] = Db }), CancellationToken.None));
 
         Assert.Contains("cannot list resource \"horizontalpodautoscalers\" in API group \"autoscaling\"", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("cannot list resource \"horizontalpodautoscalers\" in API group \"autoscaling\"", described.Error, StringComparison.Ordinal);
         Assert.Equal(3, Set()["spec"]!["replicas"]!.GetValue<int>());
     }
 

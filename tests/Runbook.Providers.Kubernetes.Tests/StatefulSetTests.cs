@@ -50,6 +50,18 @@ public sealed class StatefulSetTests(ApiServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Every_output_of_describe_and_scale_is_one_their_descriptors_declare()
+    {
+        var described = Assert.IsType<Succeeded>(await Run("service.describe", ("service", Db)));
+        var scaled = Assert.IsType<Succeeded>(await Run("service.scale", ("service", Db), ("replicas", 3L)));
+
+        var catalog = Runbook.Language.Actions.ServiceActions.All;
+        Assert.All(described.Outputs.Keys, key => Assert.NotNull(catalog.Single(a => a.Name == "service.describe").FindOutput(key)));
+        Assert.All(scaled.Outputs.Keys, key => Assert.NotNull(catalog.Single(a => a.Name == "service.scale").FindOutput(key)));
+        Assert.Equal(catalog.Single(a => a.Name == "service.describe").Outputs.Length, described.Outputs.Count);
+    }
+
+    [Fact]
     public async Task Scale_goes_through_the_statefulsets_scale_subresource_and_the_set_grows_by_ordinal()
     {
         var scaled = Assert.IsType<Succeeded>(await Run("service.scale", ("service", Db), ("replicas", 4L)));
@@ -97,6 +109,17 @@ public sealed class StatefulSetTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.Equal("app:1", Image("canary-0"));
         Assert.Equal("app:1", Image("canary-1"));
         Assert.Equal("app:2", Image("canary-2"));
+    }
+
+    [Fact]
+    public async Task Wait_on_an_ondelete_set_fails_at_once_as_rollout_status_has_nothing_to_follow()
+    {
+        await _cluster.Server.CreateStatefulSetAsync(Ns, "legacy", "app:1", 1, strategy: "OnDelete");
+
+        var failed = Assert.IsType<Failed>(await Run("service.wait", ("service", "statefulset/legacy"), ("timeout", "5m")));
+
+        Assert.Contains("statefulset \"legacy\" uses the OnDelete update strategy: rollout status is only available for the RollingUpdate strategy", failed.Error, StringComparison.Ordinal);
+        Assert.False(failed.Retryable);
     }
 
     [Fact]

@@ -29,12 +29,21 @@ internal static partial class Corpus
 
     public static ActionCatalog Catalog { get; } = ActionCatalog.Create([Limited]);
 
+    /// <summary>The real Kubernetes provider, for the codes its actions declare (RB0330): <c># provider: kubernetes</c>.</summary>
+    private static ActionCatalog KubernetesCatalog { get; } = ActionCatalog.Create([Runbook.Providers.Kubernetes.KubernetesProvider.Describe]);
+
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 
     public static LoadedPlaybook Load(string relative)
     {
         var path = PathOf(relative);
-        var provider = Header(path).Provider is { } name ? Catalog.FindProvider(name) : null;
+        var name = Header(path).Provider;
+        if (name == "kubernetes")
+        {
+            return PlaybookLoader.LoadFile(path, KubernetesCatalog, KubernetesCatalog.FindProvider(name));
+        }
+
+        var provider = name is null ? null : Catalog.FindProvider(name);
         return PlaybookLoader.LoadFile(path, ActionCatalog.Create([]), provider);
     }
 

@@ -21,6 +21,9 @@ public sealed partial class KubeApiServer
         ["statefulsets"] = new("apps", "StatefulSet", ["sts"], ["scale", "status"]),
         ["controllerrevisions"] = new("apps", "ControllerRevision", [], []),
         ["horizontalpodautoscalers"] = new("autoscaling", "HorizontalPodAutoscaler", ["hpa"], ["status"], "v2"),
+        ["configmaps"] = new(string.Empty, "ConfigMap", ["cm"], []),
+        ["services"] = new(string.Empty, "Service", ["svc"], []),
+        ["nodes"] = new(string.Empty, "Node", ["no"], ["status"]) { Namespaced = false },
     };
 
     [GeneratedRegex("^/(?:api/v1|apis/(?<group>[a-z0-9.]+)/(?<version>v[0-9a-z]+))(?:/namespaces/(?<ns>[^/]+))?/(?<resource>[a-z]+)(?:/(?<name>[^/]+))?(?:/(?<sub>[a-z]+))?$")]
@@ -62,7 +65,7 @@ public sealed partial class KubeApiServer
                             ["name"] = g.Group,
                             ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = g.ApiVersion, ["version"] = g.Version }),
                             ["preferredVersion"] = new JsonObject { ["groupVersion"] = g.ApiVersion, ["version"] = g.Version },
-                        })]),
+                        }), .. MetricsServerInstalled ? [MetricsGroup()] : Array.Empty<JsonNode>()]),
                 });
                 return;
             case "/api/v1":
@@ -71,6 +74,11 @@ public sealed partial class KubeApiServer
             case var discovery when Resources.Values.FirstOrDefault(r => r.Group.Length > 0 && discovery == "/apis/" + r.ApiVersion) is { } served:
                 await JsonAsync(context, 200, Discovery(served.Group));
                 return;
+        }
+
+        if (await MetricsAsync(context, path))
+        {
+            return;
         }
 
         var match = ResourcePath().Match(path);
@@ -98,6 +106,12 @@ public sealed partial class KubeApiServer
             _ => "unknown",
         };
         var fullResource = sub is null ? resource : $"{resource}/{sub}";
+        var at = ns ?? string.Empty; // a cluster-scoped object (a node) is stored under no namespace
+        if (verb is "create" or "update" or "patch" or "delete" && (await DryRunAsync(context)).Refused)
+        {
+            return;
+        }
+
         if (_denied.ContainsKey((user, verb, fullResource)))
         {
             var group = info.Group;
@@ -113,12 +127,13 @@ public sealed partial class KubeApiServer
         {
             ("list", null) => ListAsync(context, resource, ns, info),
             ("watch", null) => WatchAsync(context, resource, ns),
-            ("get", null) => GetAsync(context, resource, ns!, name!, info),
-            ("create", null) => CreateAsync(context, resource, ns!, info),
-            ("update" or "patch", null) => WriteAsync(context, resource, ns!, name!, info, verb),
-            ("delete", null) => DeleteAsync(context, resource, ns!, name!, info),
-            (_, "scale") => ScaleAsync(context, resource, ns!, name!, info, verb),
-            ("get", "status") => GetAsync(context, resource, ns!, name!, info),
+            ("get", null) => GetAsync(context, resource, at, name!, info),
+            ("create", null) => CreateAsync(context, resource, at, info),
+            ("patch", null) when request.ContentType?.Split(';')[0].Trim() == "application/apply-patch+yaml" => ApplyAsync(context, resource, at, name!, info),
+            ("update" or "patch", null) => WriteAsync(context, resource, at, name!, info, verb),
+            ("delete", null) => DeleteAsync(context, resource, at, name!, info),
+            (_, "scale") => ScaleAsync(context, resource, at, name!, info, verb),
+            ("get", "status") => GetAsync(context, resource, at, name!, info),
             ("get", "log") => LogAsync(context, ns!, name!),
             ("create", "exec") => ExecAsync(context, ns!, name!),
             _ => StatusAsync(context, 405, "MethodNotAllowed", $"{verb} is not supported on {fullResource}"),
@@ -155,7 +170,7 @@ public sealed partial class KubeApiServer
             {
                 ["name"] = plural,
                 ["singularName"] = info.Kind.ToLowerInvariant(),
-                ["namespaced"] = true,
+                ["namespaced"] = info.Namespaced,
                 ["kind"] = info.Kind,
                 ["verbs"] = new JsonArray("create", "delete", "get", "list", "patch", "update", "watch"),
                 ["shortNames"] = new JsonArray([.. info.ShortNames.Select(s => (JsonNode)s)]),
@@ -166,7 +181,7 @@ public sealed partial class KubeApiServer
                 {
                     ["name"] = $"{plural}/{sub}",
                     ["singularName"] = string.Empty,
-                    ["namespaced"] = true,
+                    ["namespaced"] = info.Namespaced,
                     ["kind"] = sub == "scale" ? "Scale" : sub == "status" ? info.Kind : sub == "log" ? "Pod" : "PodExecOptions",
                     ["group"] = sub == "scale" ? "autoscaling" : null,
                     ["version"] = sub == "scale" ? "v1" : null,
@@ -302,7 +317,8 @@ public sealed partial class KubeApiServer
             return;
         }
 
-        await JsonAsync(context, 201, WithTypeMeta(info)(_store.Put(resource, body)));
+        TrackUpdate(context, null, body, info.ApiVersion);
+        await JsonAsync(context, 201, WithTypeMeta(info)(IsDryRun(context) ? WithVersion(body, _store.Version) : _store.Put(resource, body)));
     }
 
     /// <summary>PUT or PATCH: optimistic concurrency on metadata.resourceVersion, generation bumped only when the spec changes, status kept.</summary>
@@ -328,7 +344,7 @@ public sealed partial class KubeApiServer
 
     /// <summary>Stores a write, or answers 409 and returns null.</summary>
     private async Task<JsonObject?> CommitAsync(HttpContext context, string resource, string ns, string name,
-        ServedResource info, JsonObject current, JsonObject next)
+        ServedResource info, JsonObject current, JsonObject next, bool trackUpdate = true)
     {
         var currentVersion = current["metadata"]!["resourceVersion"]!.GetValue<string>();
         var givenVersion = next["metadata"]?["resourceVersion"]?.GetValue<string>();
@@ -365,14 +381,20 @@ public sealed partial class KubeApiServer
             return null;
         }
 
-        return _store.Put(resource, next);
+        if (trackUpdate)
+        {
+            TrackUpdate(context, current, next, info.ApiVersion);
+        }
+
+        // A dry run answers with what would be stored, at the current resourceVersion, and stores nothing.
+        return IsDryRun(context) ? WithVersion(next, long.Parse(currentVersion, CultureInfo.InvariantCulture)) : _store.Put(resource, next);
     }
 
     /// <summary>The object a PUT or PATCH asks for, or null after answering 415/422 for a body that cannot apply.</summary>
     private static async Task<JsonObject?> ChangedObjectAsync(HttpContext context, JsonObject current, string verb)
     {
         var type = context.Request.ContentType?.Split(';')[0].Trim();
-        if (verb == "patch" && type is not ("application/merge-patch+json" or "application/strategic-merge-patch+json" or "application/json-patch+json"))
+        if (verb == "patch" && type is not ("application/merge-patch+json" or "application/strategic-merge-patch+json" or "application/json-patch+json" or "application/apply-patch+yaml"))
         {
             return await UnsupportedAsync(context, type);
         }
@@ -397,13 +419,19 @@ public sealed partial class KubeApiServer
 
     private static async Task<JsonObject?> UnsupportedAsync(HttpContext context, string? type)
     {
-        await StatusAsync(context, 415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {type})");
+        await StatusAsync(context, 415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {type})");
         return null;
     }
 
     private async Task DeleteAsync(HttpContext context, string resource, string ns, string name, ServedResource info)
     {
-        if (!_store.Delete(resource, ns, name))
+        if (_store.Get(resource, ns, name) is { } current && await PreconditionFailureAsync(context, current) is { } failed)
+        {
+            await StatusAsync(context, 409, "Conflict", $"Operation cannot be fulfilled on {Qualified(resource, info.Group)} \"{name}\": {failed}", Details(name, info.Group, resource));
+            return;
+        }
+
+        if (IsDryRun(context) ? _store.Get(resource, ns, name) is null : !_store.Delete(resource, ns, name))
         {
             await NotFoundAsync(context, resource, name, info.Group);
             return;
@@ -679,5 +707,7 @@ public sealed partial class KubeApiServer
 /// <summary>A resource the test server serves: its API group (empty for core), kind, short names and subresources.</summary>
 internal sealed record ServedResource(string Group, string Kind, string[] ShortNames, string[] Subresources, string Version = "v1")
 {
+    public bool Namespaced { get; init; } = true;
+
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 }

@@ -12,7 +12,7 @@ namespace Runbook.Providers.Kubernetes.Tests.ApiServer;
 public sealed partial class KubeApiServer
 {
     /// <summary>A StatefulSet (labels app=NAME, one container "app"), returned once the controller has seen it.</summary>
-    public async Task CreateStatefulSetAsync(string ns, string name, string image, int replicas, int? partition = null)
+    public async Task CreateStatefulSetAsync(string ns, string name, string image, int replicas, int? partition = null, string? strategy = null)
     {
         var labels = new JsonObject { ["app"] = name };
         var statefulSet = new JsonObject
@@ -32,7 +32,7 @@ public sealed partial class KubeApiServer
                 },
                 ["updateStrategy"] = partition is { } p
                     ? new JsonObject { ["type"] = "RollingUpdate", ["rollingUpdate"] = new JsonObject { ["partition"] = p } }
-                    : null,
+                    : strategy is null ? null : new JsonObject { ["type"] = strategy },
             },
             ["status"] = new JsonObject(),
         };

@@ -39,7 +39,7 @@ internal static class Patches
     }
 
     /// <summary>Strategic merge patch merges these lists by a key instead of replacing them (as the Pod schema's patchMergeKey says).</summary>
-    private static string? MergeKey(string field) => field switch
+    internal static string? MergeKey(string field) => field switch
     {
         "containers" or "initContainers" or "env" or "volumes" or "volumeMounts" or "imagePullSecrets" => "name",
         "ports" => "containerPort",
