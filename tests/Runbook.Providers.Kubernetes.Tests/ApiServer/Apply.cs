@@ -107,6 +107,7 @@ public sealed partial class KubeApiServer
                 ? Controller.Metadata(ns, name, meta["labels"]?.DeepClone().AsObject() ?? [], meta["annotations"]?.DeepClone().AsObject(), null)
                 : ClusterMetadata(name, meta["labels"]?.DeepClone().AsObject() ?? []);
             created["status"] ??= new JsonObject();
+            Defaults(resource, created);
             ManagedEntry.Write(created, [new ManagedEntry(manager, "Apply", info.ApiVersion, fields)]);
             await JsonAsync(context, 201, WithTypeMeta(info)(dryRun ? WithVersion(created, _store.Version) : _store.Put(resource, created)));
             return;

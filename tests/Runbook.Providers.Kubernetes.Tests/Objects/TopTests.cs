@@ -17,6 +17,7 @@ public sealed class TopTests(ApiServerFixture fixture) : IClassFixture<ApiServer
     public async Task Pod_usage_is_summed_over_containers_with_cpu_in_millicores_and_memory_in_bytes()
     {
         await _bench.Cluster.Server.CreateDeploymentAsync(Ns, "web", "web:1", 2);
+        Assert.True(await _bench.Cluster.Server.WaitUntilAsync(s => s.List(Ns, "pods").Count == 2, TimeSpan.FromSeconds(10)));
         var pods = _bench.Cluster.Server.List(Ns, "pods").Select(p => p["metadata"]!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
         _bench.Cluster.Server.SetPodUsage(Ns, pods[0], ("app", "250m", "64Mi"), ("sidecar", "1500000n", "512Ki"));
         _bench.Cluster.Server.SetPodUsage(Ns, pods[1], ("app", "1", "1G"));
