@@ -314,9 +314,14 @@ public static partial class LibraryRunner
             }
 
             var stream = new YamlStream();
-            using (var reader = new StreamReader(file))
+            try
             {
+                using var reader = new StreamReader(file);
                 stream.Load(reader);
+            }
+            catch (YamlDotNet.Core.YamlException)
+            {
+                continue; // not YAML: `runbook exec` refuses it with its own diagnostic, which the case's failure shows
             }
 
             foreach (var node in stream.Documents.SelectMany(d => d.AllNodes).OfType<YamlMappingNode>())

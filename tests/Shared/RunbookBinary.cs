@@ -34,6 +34,19 @@ public static class RunbookBinary
     }
 
     /// <summary>
+    /// runbook.dll as the CLI project built it (engine/Runbook.Cli/bin/CONFIGURATION/TFM, beside its own dependencies),
+    /// else the copy beside the test assembly. A test project that references ASP.NET Core drops the assemblies that
+    /// framework carries (Microsoft.Extensions.Logging.Abstractions, which Npgsql loads), and runbook.dll runs on
+    /// Microsoft.NETCore.App alone, so its SQL actions failed to load from that copy.
+    /// </summary>
+    public static string Jit()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var built = Path.Combine(RepoRoot(), "engine", "Runbook.Cli", "bin", here.Parent?.Name ?? "Release", here.Name, "runbook.dll");
+        return File.Exists(built) ? built : Path.Combine(AppContext.BaseDirectory, "runbook.dll");
+    }
+
+    /// <summary>
     /// Runs <c>runbook ARGS</c> in <paramref name="folder"/> (behind <paramref name="wrapper"/>, e.g. unshare) to its end
     /// (killed after two minutes): its exit code and its output and errors. <paramref name="environment"/> is applied in
     /// order to the child only (null removes a variable), after NO_COLOR and RUNBOOK_USER=alice.
@@ -41,7 +54,7 @@ public static class RunbookBinary
     public static (int ExitCode, string Out) Run(
         string target, string folder, IEnumerable<(string Name, string? Value)> environment, string[] wrapper, params string[] args)
     {
-        string[] command = target == "native" ? [Native(), .. args] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "runbook.dll"), .. args];
+        string[] command = target == "native" ? [Native(), .. args] : ["dotnet", Jit(), .. args];
         string[] full = [.. wrapper, .. command];
         var start = new ProcessStartInfo(full[0]) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in full[1..])

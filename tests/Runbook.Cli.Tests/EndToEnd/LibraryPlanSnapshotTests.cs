@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Runbook.Cli.Composition;
 using Runbook.Cli.Tests.Support;
-using YamlDotNet.RepresentationModel;
 
 namespace Runbook.Cli.Tests.EndToEnd;
 
@@ -94,7 +93,7 @@ public sealed partial class LibraryPlanSnapshotTests
             var approved = Path.Combine(folder, "x.compose.md");
             File.WriteAllText(approved, "## Plan\n\n| 1 | step `a` |\n| 2 | step `b` |\n");
 
-            var failure = Assert.ThrowsAny<Exception>(() => Snapshot.MatchFile("## Plan\n\n| 1 | step `a` |\n| 2 | step `c` |\n", approved));
+            var failure = Assert.ThrowsAny<Exception>(() => Snapshot.MatchFile("## Plan\n\n| 1 | step `a` |\n| 2 | step `c` |\n", approved, update: false));
 
             Assert.Contains("-   4: | 2 | step `b` |", failure.Message, StringComparison.Ordinal);
             Assert.Contains("+   4: | 2 | step `c` |", failure.Message, StringComparison.Ordinal);
@@ -112,31 +111,54 @@ public sealed partial class LibraryPlanSnapshotTests
     {
         foreach (var file in Directory.GetFiles(Path.Combine(Repo.Root, "playbooks"), "*.yaml").Order(StringComparer.Ordinal))
         {
-            var stream = new YamlStream();
-            using (var reader = new StreamReader(file))
-            {
-                stream.Load(reader);
-            }
-
-            var root = (YamlMappingNode)stream.Documents[0].RootNode;
-            var providers = root.Children.TryGetValue(new YamlScalarNode("providers"), out var node) && node is YamlSequenceNode list
-                ? list.Children.OfType<YamlScalarNode>().Select(s => s.Value!).ToArray()
+            // The top-level providers: list, flow ([a, b]) or block (- a); the playbooks themselves are checked by validate.
+            var text = File.ReadAllText(file).ReplaceLineEndings("\n");
+            var flow = FlowProviders().Match(text);
+            var block = BlockProviders().Match(text);
+            var providers = flow.Success ? flow.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : block.Success ? block.Groups[1].Captures.Select(c => c.Value).ToArray()
                 : AllProviders;
-            foreach (var provider in providers)
+            foreach (var provider in providers.Select(p => p.Trim('"', '\'')))
             {
                 yield return (Path.GetFileNameWithoutExtension(file), provider);
             }
         }
     }
 
-    /// <summary>The plan as the binary prints it (the same entry point, in this process): its stdout, or stdout and stderr when it failed.</summary>
+    /// <summary>
+    /// The plan as the binary prints it (the same entry point, in this process): its stdout, or stdout and stderr when
+    /// it failed. A required input without a default is given as its own name (image=image: a value most patterns accept),
+    /// so the plan shows where it goes.
+    /// </summary>
     private static (int ExitCode, string Plan) Plan(string playbook, string provider)
     {
-        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
-        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        var exitCode = CommandLine.Run(["plan", $"playbooks/{playbook}.yaml", "--provider", provider, "--format", "markdown"], new CliConsole(stdout, stderr, Color: false, Repo.Root));
-        return (exitCode, exitCode == 0 ? stdout.ToString() : $"{stdout}{stderr}");
+        // In this process the playbook is named by its full path (relative paths resolve against the test's folder); the
+        // repository's root is then cut from the output, which leaves what `runbook plan playbooks/X.yaml` prints at the root.
+        List<string> args = ["plan", Path.Combine(Repo.Root, "playbooks", $"{playbook}.yaml"), "--provider", provider, "--format", "markdown"];
+        while (true)
+        {
+            using var stdout = new StringWriter(CultureInfo.InvariantCulture);
+            using var stderr = new StringWriter(CultureInfo.InvariantCulture);
+            var exitCode = CommandLine.Run([.. args], new CliConsole(stdout, stderr, Color: false, Repo.Root));
+            var missing = RequiredInput().Matches(stderr.ToString()).Select(m => m.Groups[1].Value).Where(n => !args.Contains($"{n}={n}")).ToList();
+            if (exitCode == 0 || missing.Count == 0)
+            {
+                var text = exitCode == 0 ? stdout.ToString() : $"{stdout}{stderr}";
+                return (exitCode, text.Replace(Repo.Root + "/", string.Empty, StringComparison.Ordinal));
+            }
+
+            args.AddRange(missing.SelectMany(n => new[] { "--input", $"{n}={n}" }));
+        }
     }
+
+    [GeneratedRegex(@"input '([\w-]+)' is required and has no value")]
+    private static partial Regex RequiredInput();
+
+    [GeneratedRegex(@"^providers:[ \t]*\[([^\]]*)\]", RegexOptions.Multiline)]
+    private static partial Regex FlowProviders();
+
+    [GeneratedRegex(@"^providers:[ \t]*\n(?:[ \t]+-[ \t]*([\w-]+)[ \t]*\n)+", RegexOptions.Multiline)]
+    private static partial Regex BlockProviders();
 
     [GeneratedRegex(@"\b20\d\d-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d")]
     private static partial Regex Timestamp();

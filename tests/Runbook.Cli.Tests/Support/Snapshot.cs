@@ -46,11 +46,11 @@ internal static class Snapshot
     /// A difference writes x.kubernetes.received.md beside it and fails showing the changed lines; a missing approved
     /// file fails the same way. UPDATE_SNAPSHOTS=1 (or tests/accept-snapshots.sh after a failing run) approves.
     /// </summary>
-    public static void MatchFile(string actual, string approved)
+    public static void MatchFile(string actual, string approved, bool? update = null)
     {
         var received = Path.Combine(Path.GetDirectoryName(approved)!, Path.GetFileNameWithoutExtension(approved) + ".received" + Path.GetExtension(approved));
         actual = actual.ReplaceLineEndings("\n");
-        if (Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1")
+        if (update ?? Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(approved)!);
             File.WriteAllText(approved, actual);
