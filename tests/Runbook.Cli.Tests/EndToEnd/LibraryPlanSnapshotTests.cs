@@ -140,16 +140,22 @@ public sealed partial class LibraryPlanSnapshotTests
             using var stdout = new StringWriter(CultureInfo.InvariantCulture);
             using var stderr = new StringWriter(CultureInfo.InvariantCulture);
             var exitCode = CommandLine.Run([.. args], new CliConsole(stdout, stderr, Color: false, Repo.Root));
-            var missing = RequiredInput().Matches(stderr.ToString()).Select(m => m.Groups[1].Value).Where(n => !args.Contains($"{n}={n}")).ToList();
+            var missing = RequiredInput().Matches(stderr.ToString()).Select(m => m.Groups[1].Value).Where(n => !args.Contains($"{n}={ExampleValues.GetValueOrDefault(n, n)}")).ToList();
             if (exitCode == 0 || missing.Count == 0)
             {
                 var text = exitCode == 0 ? stdout.ToString() : $"{stdout}{stderr}";
                 return (exitCode, text.Replace(Repo.Root + "/", string.Empty, StringComparison.Ordinal));
             }
 
-            args.AddRange(missing.SelectMany(n => new[] { "--input", $"{n}={n}" }));
+            args.AddRange(missing.SelectMany(n => new[] { "--input", $"{n}={ExampleValues.GetValueOrDefault(n, n)}" }));
         }
     }
+
+    // Required inputs whose own name their pattern refuses (backup_path must end in .dump): a value a reader recognises.
+    private static readonly Dictionary<string, string> ExampleValues = new(StringComparer.Ordinal)
+    {
+        ["backup_path"] = "backups/orders.dump",
+    };
 
     [GeneratedRegex(@"input '([\w-]+)' is required and has no value")]
     private static partial Regex RequiredInput();
