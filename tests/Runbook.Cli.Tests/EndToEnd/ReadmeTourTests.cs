@@ -8,7 +8,7 @@ namespace Runbook.Cli.Tests.EndToEnd;
 /// The README's "A five-minute tour", run as written: its commands are read out of README.md (so a change there
 /// changes this test), RUN_ID is the id the exec prints, each command must end with the exit code its comment
 /// promises (0 when it promises none). Only two things differ from a reader's shell: the journal lives in a temp
-/// RUNBOOK_HOME, and /tmp/ledger.txt is a file in that folder, so parallel runs never share one. The tour's
+/// RUNBOOK_HOME, and /tmp/ledger.txt and /tmp/drafts are in that folder, so parallel runs never share them. The tour's
 /// playbook uses --provider compose, but its steps are shell and approval only: it needs no Docker.
 /// </summary>
 public sealed partial class ReadmeTourTests : IDisposable
@@ -34,7 +34,9 @@ public sealed partial class ReadmeTourTests : IDisposable
             }
 
             Assert.Equal("./runbook", words[0]);
-            var args = words.Skip(1).Select(w => w.Replace("/tmp/ledger.txt", Ledger, StringComparison.Ordinal)).ToArray();
+            var args = words.Skip(1)
+                .Select(w => w.Replace("/tmp/ledger.txt", Ledger, StringComparison.Ordinal).Replace("/tmp/drafts", Drafts, StringComparison.Ordinal))
+                .ToArray();
             Assert.True(runId is not null || !args.Contains("RUN_ID"), "the tour uses RUN_ID before any exec printed one");
             args = [.. args.Select(a => a == "RUN_ID" ? runId! : a)];
 
@@ -57,6 +59,8 @@ public sealed partial class ReadmeTourTests : IDisposable
     }
 
     private string Ledger => Path.Combine(_home, "ledger.txt");
+
+    private string Drafts => Path.Combine(_home, "drafts");
 
     /// <summary>The commands of the tour's first ```sh block: continued lines joined, comments dropped, "exit N" in a comment read as the expected exit.</summary>
     private static List<(string[] Words, int ExpectedExit)> TourCommands(string readme)
