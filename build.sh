@@ -2,6 +2,7 @@
 # The project's build entry point.
 #   ./build.sh publish   NativeAOT: writes dist/runbook (one self-contained executable, zero trim/AOT warnings)
 #   ./build.sh test      everything CI runs: build, format check, unit tests, the native binary, end-to-end CLI tests on both
+#   ./build.sh test-library   the library run cases (tests/library) on both builds, after what test builds (not yet in CI)
 #   ./build.sh pack      the .NET tool package (command: runbook) into dist/nuget
 #   ./build.sh format    check formatting (dotnet format --verify-no-changes)
 set -euo pipefail
@@ -25,13 +26,19 @@ run_tests() {
   dotnet build RunbookEngine.sln -c Release -nologo -warnaserror
   dotnet format RunbookEngine.sln --verify-no-changes --no-restore
   publish
-  # Two test runs over the whole solution; the end-to-end tests run every case against the JIT build and against
-  # dist/runbook. The library run cases (tests/library) come second, on their own: hundreds of runbook processes
-  # against the test backends would otherwise load the machine under the tests that kill a run at a chosen instant.
+  # One test run over the whole solution; the end-to-end tests run every case against the JIT build and against
+  # dist/runbook. The library run cases are left to `test-library`: the JIT and native runs of one case still share
+  # its backup folder and databases, so running them side by side is not yet reliable (tests/library/README.md).
   local status=0
   test_run "FullyQualifiedName!~Library.LibraryCaseTests" "$root/.build/test.log" || status=1
+  summarize "$root/.build/test.log"
+  return "$status"
+}
+
+run_library_cases() {
+  local status=0
   test_run "FullyQualifiedName~Library.LibraryCaseTests" "$root/.build/test-library.log" || status=1
-  summarize "$root/.build/test.log" "$root/.build/test-library.log"
+  summarize "$root/.build/test-library.log"
   return "$status"
 }
 
@@ -54,7 +61,8 @@ summarize() {
 case "${1:-}" in
   publish) publish ;;
   test) mkdir -p .build; run_tests ;;
+  test-library) mkdir -p .build; run_library_cases ;;
   pack) dotnet pack engine/Runbook.Cli/Runbook.Cli.csproj -c Release -o dist/nuget -nologo -p:PublishAot=false ;;
   format) dotnet format RunbookEngine.sln --verify-no-changes ;;
-  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
