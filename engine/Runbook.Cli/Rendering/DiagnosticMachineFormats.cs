@@ -44,21 +44,7 @@ internal static class DiagnosticMachineFormats
                 json.WriteStartArray("diagnostics");
                 foreach (var d in result.Diagnostics)
                 {
-                    json.WriteStartObject();
-                    json.WriteString("code", d.Code);
-                    json.WriteString("severity", d.IsError ? "error" : "warning");
-                    json.WriteString("message", d.Message);
-                    if (d.Fix is not null)
-                    {
-                        json.WriteString("fix", d.Fix);
-                    }
-
-                    json.WriteString("path", d.Span.Path);
-                    json.WriteNumber("line", d.Span.Line);
-                    json.WriteNumber("column", d.Span.Column);
-                    json.WriteNumber("end_line", d.Span.End.Line);
-                    json.WriteNumber("end_column", d.Span.End.Column);
-                    json.WriteEndObject();
+                    WriteDiagnostic(json, d, withEnd: true);
                 }
 
                 json.WriteEndArray();
@@ -198,6 +184,30 @@ internal static class DiagnosticMachineFormats
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    /// <summary>One diagnostic as a JSON object: code, severity, message, fix, where it is (and where it ends, for validate).</summary>
+    public static void WriteDiagnostic(Utf8JsonWriter json, Diagnostic d, bool withEnd)
+    {
+        json.WriteStartObject();
+        json.WriteString("code", d.Code);
+        json.WriteString("severity", d.IsError ? "error" : "warning");
+        json.WriteString("message", d.Message);
+        if (d.Fix is not null)
+        {
+            json.WriteString("fix", d.Fix);
+        }
+
+        json.WriteString("path", d.Span.Path);
+        json.WriteNumber("line", d.Span.Line);
+        json.WriteNumber("column", d.Span.Column);
+        if (withEnd)
+        {
+            json.WriteNumber("end_line", d.Span.End.Line);
+            json.WriteNumber("end_column", d.Span.End.Column);
+        }
+
+        json.WriteEndObject();
     }
 
     private static int IndexOf(DiagnosticDescriptor descriptor)

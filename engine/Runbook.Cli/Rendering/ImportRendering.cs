@@ -105,19 +105,7 @@ internal static class ImportRendering
             json.WriteStartArray("diagnostics");
             foreach (var d in result.Diagnostics.Concat(problems))
             {
-                json.WriteStartObject();
-                json.WriteString("code", d.Code);
-                json.WriteString("severity", d.IsError ? "error" : "warning");
-                json.WriteString("message", d.Message);
-                if (d.Fix is not null)
-                {
-                    json.WriteString("fix", d.Fix);
-                }
-
-                json.WriteString("path", d.Span.Path);
-                json.WriteNumber("line", d.Span.Line);
-                json.WriteNumber("column", d.Span.Column);
-                json.WriteEndObject();
+                DiagnosticMachineFormats.WriteDiagnostic(json, d, withEnd: false);
             }
 
             json.WriteEndArray();
