@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's build entry point.
 #   ./build.sh publish   NativeAOT: writes dist/runbook (one self-contained executable, zero trim/AOT warnings)
-#   ./build.sh test      everything CI runs: build, format check, unit tests, the native binary, end-to-end CLI tests on both
-#   ./build.sh test-library   the library run cases (tests/library) on both builds, after what test builds (not yet in CI)
+#   ./build.sh test      everything CI runs: build, format check, unit tests, the native binary, end-to-end tests on both
+#                        builds, the library run cases (tests/library) among them
+#   ./build.sh test-library   only the library run cases, on both builds (after ./build.sh test has built, or publish)
 #   ./build.sh pack      the .NET tool package (command: runbook) into dist/nuget
 #   ./build.sh format    check formatting (dotnet format --verify-no-changes)
 set -euo pipefail
@@ -27,25 +28,31 @@ run_tests() {
   dotnet format RunbookEngine.sln --verify-no-changes --no-restore
   publish
   # One test run over the whole solution; the end-to-end tests run every case against the JIT build and against
-  # dist/runbook. The library run cases are left to `test-library`: the JIT and native runs of one case still share
-  # its backup folder and databases, so running them side by side is not yet reliable (tests/library/README.md).
+  # dist/runbook, the library run cases included (each run has its own folder and databases: tests/library/README.md).
+  # Every library case's time, part by part, goes to .build/library-timings.tsv (the time budget's measurement).
   local status=0
-  test_run "FullyQualifiedName!~Library.LibraryCaseTests" "$root/.build/test.log" || status=1
+  : > "$root/.build/library-timings.tsv"
+  RUNBOOK_LIBRARY_TIMINGS="$root/.build/library-timings.tsv" test_run "" "$root/.build/test.log" || status=1
   summarize "$root/.build/test.log"
+  library_times "$root/.build/library-timings.tsv"
   return "$status"
 }
 
 run_library_cases() {
   local status=0
-  test_run "FullyQualifiedName~Library.LibraryCaseTests" "$root/.build/test-library.log" || status=1
+  : > "$root/.build/library-timings.tsv"
+  RUNBOOK_LIBRARY_TIMINGS="$root/.build/library-timings.tsv" test_run "FullyQualifiedName~Library.LibraryCaseTests" "$root/.build/test-library.log" || status=1
   summarize "$root/.build/test-library.log"
+  library_times "$root/.build/library-timings.tsv"
   return "$status"
 }
 
-# One dotnet test over the solution with a filter, its output kept in a log; fails when a test fails.
+# One dotnet test over the solution with a filter (empty: every test), its output kept in a log; fails when a test fails.
 test_run() {
+  local filter=()
+  if [ -n "$1" ]; then filter=(--filter "$1"); fi
   set +e
-  RUNBOOK_NATIVE="$root/dist/runbook" dotnet test RunbookEngine.sln -c Release --no-build -nologo --filter "$1" \
+  RUNBOOK_NATIVE="$root/dist/runbook" dotnet test RunbookEngine.sln -c Release --no-build -nologo "${filter[@]}" \
     --logger "console;verbosity=normal" 2>&1 | tee "$2"
   local status=${PIPESTATUS[0]}
   set -e
@@ -56,6 +63,15 @@ test_run() {
 summarize() {
   awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 } /^ +Skipped: [0-9]+$/ { s += $2 }
        END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$@"
+}
+
+# The library cases' time per provider and build, summed over the cases (seconds; the cases of one provider run
+# several at a time, so a provider's elapsed time is less), and where it went.
+library_times() {
+  [ -s "$1" ] || return 0
+  awk -F'\t' '{ k = $1 " " $3; n[k]++; t[k] += $4; for (i = 5; i <= 11; i++) p[k, i] += $i }
+       END { for (k in n) printf "library %-17s %3d cases %7.1fs: peers %.0f seed %.0f exec %.0f gates %.0f show %.0f compare %.0f teardown %.0f\n",
+             k, n[k], t[k], p[k,5], p[k,6], p[k,7], p[k,8], p[k,9], p[k,10], p[k,11] }' "$1" | sort
 }
 
 case "${1:-}" in

@@ -93,11 +93,14 @@ public static partial class LibraryRunner
     {
         var folder = Directory.CreateTempSubdirectory("runbook-library-").FullName;
         WorldInstance? instance = null;
+        var clock = new CaseClock();
         try
         {
             using var part = await peers.PrepareAsync(@case.Peers);
+            clock.Lap("peers");
             var values = new Dictionary<string, string>(part.Values, StringComparer.Ordinal) { ["case.dir"] = folder };
             instance = await world.SeedAsync(folder);
+            clock.Lap("seed");
             File.WriteAllText(Path.Combine(folder, "runbook.yaml"), Config(world.Provider, instance, ApproverNames(Path.Combine(root, @case.Playbook))));
             part.Break(@case.Break);
 
@@ -111,6 +114,7 @@ public static partial class LibraryRunner
             (int ExitCode, string Out) Run(params string[] args)
             {
                 var result = RunbookBinary.Run(target, folder, variables, [], args);
+                clock.Lap(args[0] switch { "exec" => "exec", "approve" or "deny" or "resume" => "gates", _ => "show" });
                 if (args[0] == "show")
                 {
                     return result; // shown once, in full, below the transcript
@@ -161,19 +165,26 @@ public static partial class LibraryRunner
                 }
             }
 
-            var showText = runId is null ? "(no run was started: exec printed no run id)" : Run("show", runId, "--journal", "j.db").Out;
             showJson = runId is null ? null : Run("show", runId, "--journal", "j.db", "--format", "json").Out;
             Compare(@case, last.ExitCode, transcript.ToString(), showJson, differences);
+
+            // the timeline in text is evidence for a failure only: one process less for every case that passes
+            var showText = runId is null ? "(no run was started: exec printed no run id)"
+                : differences.Count > 0 ? Run("show", runId, "--journal", "j.db").Out : string.Empty;
             var worldState = differences.Count > 0 ? await Safe(instance.Describe) : string.Empty;
             var peerState = differences.Count > 0 ? await Safe(part.DescribeAsync) : string.Empty;
             return new CaseOutcome(@case, target, differences, transcript.ToString(), showText, worldState, peerState);
         }
         finally
         {
+            clock.Lap("compare");
             if (instance?.Cleanup is { } cleanup)
             {
                 await cleanup();
             }
+
+            clock.Lap("teardown");
+            CaseClock.Record(world.Provider, @case.Name, target, clock);
 
             try
             {
@@ -417,4 +428,48 @@ public sealed record JournalView(string Status, IReadOnlyDictionary<string, stri
 
         return new JournalView(doc.RootElement.GetProperty("status").GetString()!, steps, compensated);
     }
+}
+
+/// <summary>
+/// Where one case's time goes (peers, seed, exec, gates — approve, deny, resume —, show, compare, teardown),
+/// measured with a Stopwatch (elapsed time, not the wall clock). With RUNBOOK_LIBRARY_TIMINGS set to a file, every
+/// case appends one tab-separated line there (provider, case, build, total seconds, then each part), which is how
+/// the time budget in tests/library/README.md is measured.
+/// </summary>
+public sealed class CaseClock
+{
+    public static readonly string[] Parts = ["peers", "seed", "exec", "gates", "show", "compare", "teardown"];
+
+    private static readonly object FileLock = new();
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Dictionary<string, TimeSpan> _parts = [];
+    private TimeSpan _last;
+
+    public TimeSpan Total => _watch.Elapsed;
+
+    public TimeSpan this[string part] => _parts.GetValueOrDefault(part);
+
+    /// <summary>Adds the time since the previous lap to <paramref name="part"/>.</summary>
+    public void Lap(string part)
+    {
+        var now = _watch.Elapsed;
+        _parts[part] = _parts.GetValueOrDefault(part) + (now - _last);
+        _last = now;
+    }
+
+    public static void Record(string provider, string name, string target, CaseClock clock)
+    {
+        if (Environment.GetEnvironmentVariable("RUNBOOK_LIBRARY_TIMINGS") is not { Length: > 0 } file)
+        {
+            return;
+        }
+
+        var line = string.Join('\t', new[] { provider, name, target, Seconds(clock.Total) }.Concat(Parts.Select(p => Seconds(clock[p])))) + "\n";
+        lock (FileLock)
+        {
+            File.AppendAllText(file, line);
+        }
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 }
