@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -119,20 +120,30 @@ public sealed record LibraryCase(
 
         var inputs = reader2.Map(root, "inputs");
         var environment = reader2.Map(root, "env");
-        foreach (var (key, value) in inputs.Concat(environment))
+        foreach (var (key, value, node) in reader2.MapNodes(root, "inputs").Concat(reader2.MapNodes(root, "env")))
         {
             foreach (var placeholder in Placeholders.Names(value))
             {
                 var peer = placeholder.Split('.')[0];
                 if (!Placeholders.Known.Contains(placeholder))
                 {
-                    throw reader2.Error(root, $"'{key}' uses the placeholder ${{{placeholder}}}, which the harness does not define (it defines {string.Join(", ", Placeholders.Known.Select(k => "${" + k + "}"))})");
+                    throw reader2.Error(node, $"'{key}' uses the placeholder ${{{placeholder}}}, which the harness does not define (it defines {string.Join(", ", Placeholders.Known.Select(k => "${" + k + "}"))})");
                 }
 
-                if (!peers.Contains(peer))
+                if (peer != Placeholders.CasePrefix && !peers.Contains(peer))
                 {
-                    throw reader2.Error(root, $"'{key}' uses ${{{placeholder}}} but peers: does not name {peer}");
+                    throw reader2.Error(node, $"'{key}' uses ${{{placeholder}}} but peers: does not name {peer}");
                 }
+            }
+
+            if (Placeholders.SharedTempPath(value) is { } path)
+            {
+                throw reader2.Error(node, $"'{key}' names '{path}', a fixed folder that the JIT and native runs of this case (and other cases) share; write ${{case.dir}}/… instead (the run's own folder, e.g. \"${{case.dir}}/backups/\")");
+            }
+
+            if (Placeholders.DerivedDatabaseProblem(value) is { } problem)
+            {
+                throw reader2.Error(node, $"'{key}': {problem}");
             }
         }
 
@@ -226,6 +237,15 @@ public sealed record LibraryCase(
             return [.. sequence.Children.Select(c => ((YamlScalarNode)c).Value!)];
         }
 
+        /// <summary><see cref="Map"/> with each value's node, for errors that point at the value.</summary>
+        public IEnumerable<(string Key, string Value, YamlNode Node)> MapNodes(YamlMappingNode mapping, string key)
+        {
+            Map(mapping, key); // refuses a malformed mapping first
+            return mapping.Children.TryGetValue(new YamlScalarNode(key), out var node)
+                ? ((YamlMappingNode)node).Children.Select(c => (((YamlScalarNode)c.Key).Value!, ((YamlScalarNode)c.Value).Value!, c.Value)).ToList()
+                : [];
+        }
+
         public ImmutableArray<KeyValuePair<string, string>> Map(YamlMappingNode mapping, string key)
         {
             if (!mapping.Children.TryGetValue(new YamlScalarNode(key), out var node))
@@ -246,13 +266,93 @@ public sealed record LibraryCase(
 /// <summary>A case file the harness cannot use: the message names the file, line and column.</summary>
 public sealed class LibraryCaseException(string message) : Exception(message);
 
-/// <summary><c>${peer.field}</c> in a case's inputs and env, replaced by the harness with the started peer's address.</summary>
-public static class Placeholders
+/// <summary>
+/// <c>${peer.field}</c> in a case's inputs and env, replaced by the harness with the started peer's address, and
+/// <c>${case.dir}</c>, the run's own folder (unique per case and per build; it needs no peer).
+/// </summary>
+public static partial class Placeholders
 {
+    /// <summary>The placeholders' prefix that names no peer: <c>${case.dir}</c> is the harness's own.</summary>
+    public const string CasePrefix = "case";
+
+    /// <summary>
+    /// The longest name the harness gives a case's database (<c>t</c> and 12 hex digits, PostgresCluster): a name
+    /// derived from it by a suffix (<c>${postgres.database}_dr</c>) must stay within PostgreSQL's 63 bytes.
+    /// </summary>
+    public const int DatabaseNameLength = 13;
+
+    /// <summary>PostgreSQL truncates identifiers longer than this (NAMEDATALEN - 1), so two derived names could meet.</summary>
+    public const int MaxIdentifierBytes = 63;
+
     public static readonly ImmutableArray<string> Known =
     [
-        "http.url", "postgres.url", "postgres.database", "redis.url", "prometheus.url", "prometheus.user", "prometheus.password", "alertmanager.url",
+        "case.dir", "http.url", "postgres.url", "postgres.database", "redis.url", "prometheus.url", "prometheus.user", "prometheus.password", "alertmanager.url",
     ];
+
+    /// <summary>
+    /// The literal absolute path under a shared temporary folder (/tmp, /var/tmp, the system's temp folder) that
+    /// <paramref name="value"/> names, or null. Both builds' runs of a case, and cases run at the same time, would
+    /// share it; <c>${case.dir}</c> is the run's own. A path after a placeholder (<c>${case.dir}/tmp/</c>) or a
+    /// relative one (<c>backups/tmp</c>) is not shared and passes.
+    /// </summary>
+    public static string? SharedTempPath(string value)
+    {
+        var match = TempPath().Match(value);
+        if (match.Success)
+        {
+            return match.Groups["path"].Value;
+        }
+
+        var system = Path.GetTempPath().TrimEnd('/');
+        if (system.Length > 1 && system is not "/tmp" and not "/var/tmp")
+        {
+            var at = value.IndexOf(system, StringComparison.Ordinal);
+            if (at >= 0 && (at + system.Length == value.Length || value[at + system.Length] == '/'))
+            {
+                return system;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What is wrong with a database name derived from <c>${postgres.database}</c> in <paramref name="value"/>
+    /// (the characters that follow it, up to the first that cannot be in a name), or null: the suffix is lowercase
+    /// letters, digits and <c>_</c> (a playbook's unquoted identifier, which PostgreSQL would fold or reject otherwise),
+    /// and the whole name is at most 63 bytes.
+    /// </summary>
+    public static string? DerivedDatabaseProblem(string value)
+    {
+        const string placeholder = "${postgres.database}";
+        for (var at = value.IndexOf(placeholder, StringComparison.Ordinal); at >= 0; at = value.IndexOf(placeholder, at + 1, StringComparison.Ordinal))
+        {
+            var start = at + placeholder.Length;
+            var end = start;
+            while (end < value.Length && (char.IsAsciiLetterOrDigit(value[end]) || value[end] is '_' or '-' or '$'))
+            {
+                end++;
+            }
+
+            var suffix = value[start..end];
+            if (suffix.Any(c => c is '-' or '$' || char.IsAsciiLetterUpper(c)))
+            {
+                return $"the database name ${{postgres.database}}{suffix} is not a plain PostgreSQL identifier; continue it with lowercase letters, digits and _ only (e.g. ${{postgres.database}}_dr)";
+            }
+
+            if (DatabaseNameLength + suffix.Length > MaxIdentifierBytes)
+            {
+                return $"the database name ${{postgres.database}}{suffix} would be {DatabaseNameLength + suffix.Length} bytes, over PostgreSQL's {MaxIdentifierBytes} (it would be truncated); shorten the suffix to at most {MaxIdentifierBytes - DatabaseNameLength} characters";
+            }
+        }
+
+        return null;
+    }
+
+    // "/tmp" or "/var/tmp" as the first folder of an absolute path: at the start, or after a character that cannot
+    // end a path or a placeholder (so "${case.dir}/tmp" and "backups/tmp" are relative and pass); "file:///tmp" is caught.
+    [GeneratedRegex(@"(?<![A-Za-z0-9_.~}/-])(?<path>/+(?:var/+)?tmp(?![A-Za-z0-9_.-])[^\s""',;]*)")]
+    private static partial Regex TempPath();
 
     public static IEnumerable<string> Names(string value)
     {

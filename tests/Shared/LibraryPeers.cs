@@ -38,6 +38,12 @@ public sealed class LibraryPeers : IAsyncDisposable
         if (peers.Contains("postgres"))
         {
             database = await _postgres!.CreateDatabaseAsync();
+            if (database.Length > Placeholders.DatabaseNameLength)
+            {
+                // the case files' derived names (${postgres.database}_dr) were checked against this length
+                throw new InvalidOperationException($"the case database '{database}' is longer than Placeholders.DatabaseNameLength ({Placeholders.DatabaseNameLength}); raise it there");
+            }
+
             values["postgres.url"] = _postgres.Url(database);
             values["postgres.database"] = database;
         }

@@ -96,7 +96,7 @@ public static partial class LibraryRunner
         try
         {
             using var part = await peers.PrepareAsync(@case.Peers);
-            var values = part.Values;
+            var values = new Dictionary<string, string>(part.Values, StringComparer.Ordinal) { ["case.dir"] = folder };
             instance = await world.SeedAsync(folder);
             File.WriteAllText(Path.Combine(folder, "runbook.yaml"), Config(world.Provider, instance, ApproverNames(Path.Combine(root, @case.Playbook))));
             part.Break(@case.Break);

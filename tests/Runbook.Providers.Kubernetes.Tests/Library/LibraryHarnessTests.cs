@@ -130,6 +130,97 @@ public sealed class LibraryHarnessTests(LibraryCaseTests.Backend backend) : ICla
         Assert.Contains("exit: expected 0, got 3", outcome.Differences);
     }
 
+    [Theory]
+    [InlineData("inputs: { service: backend, health_url: \"/tmp/runbook-library/high-error-rate/\" }", 4, 41, "/tmp/runbook-library/high-error-rate/")]
+    [InlineData("inputs: { service: backend, health_url: \"/var/tmp/backups\" }", 4, 41, "/var/tmp/backups")]
+    [InlineData("inputs: { service: backend, health_url: \"file:///tmp/x.dump\" }", 4, 41, "///tmp/x.dump")]
+    [InlineData("inputs: { service: backend, health_url: /tmp }", 4, 41, "/tmp")]
+    [InlineData("inputs: { service: backend, health_url: \"--dir=/tmp//a\" }", 4, 41, "/tmp//a")]
+    [InlineData("inputs: { service: backend, health_url: \"${http.url}/health/ready\" }\nenv: { SLACK_WEBHOOK_URL: \"${http.url}/slack\", BACKUPS: \"/tmp/b\" }", 5, 57, "/tmp/b")]
+    public void A_value_naming_a_fixed_folder_under_tmp_is_refused_naming_where_and_what_to_write_instead(string inputs, int line, int column, string path)
+    {
+        var text = Good.Replace("inputs: { service: backend, health_url: \"${http.url}/health/ready\" }", inputs, StringComparison.Ordinal);
+        if (inputs.Contains("env:", StringComparison.Ordinal))
+        {
+            text = text.Replace("env: { SLACK_WEBHOOK_URL: \"${http.url}/slack\" }\n", string.Empty, StringComparison.Ordinal);
+        }
+
+        var ex = Assert.Throws<LibraryCaseException>(() => Load("high-error-rate.kubernetes.x.yaml", text));
+
+        Assert.Contains($"high-error-rate.kubernetes.x.yaml:{line}:{column}: '", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"names '{path}', a fixed folder", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("write ${case.dir}/… instead", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("${case.dir}/tmp/")]
+    [InlineData("${case.dir}/backups/")]
+    [InlineData("backups/tmp/")]
+    [InlineData("/tmpfs/backups/")]
+    [InlineData("/home/tmp/backups/")]
+    [InlineData("../tests/library/data/dataaggregator.dump")]
+    public void A_path_in_the_runs_own_folder_or_outside_tmp_is_accepted_and_case_dir_needs_no_peer(string value)
+    {
+        var parsed = Load("high-error-rate.kubernetes.yaml", Good.Replace("inputs: { service: backend,", $"inputs: {{ dir: \"{value}\", service: backend,", StringComparison.Ordinal));
+
+        Assert.Equal(value, parsed.Inputs.Single(i => i.Key == "dir").Value);
+    }
+
+    [Theory]
+    [InlineData("${postgres.database}-dr", "is not a plain PostgreSQL identifier")]
+    [InlineData("${postgres.database}_DR", "is not a plain PostgreSQL identifier")]
+    [InlineData("${postgres.database}_${postgres.database}", "is not a plain PostgreSQL identifier")]
+    [InlineData("${postgres.database}_this_suffix_is_fifty_one_characters_long_xxxxxxxxx", "would be 64 bytes, over PostgreSQL's 63")]
+    public void A_database_name_derived_from_the_cases_database_that_postgres_would_not_keep_is_refused(string value, string message)
+    {
+        var ex = Assert.Throws<LibraryCaseException>(() => Load(
+            "high-error-rate.kubernetes.x.yaml",
+            Good.Replace("peers: [http]", "peers: [http, postgres]", StringComparison.Ordinal).Replace("inputs: { service: backend,", $"inputs: {{ scratch: \"{value}\", service: backend,", StringComparison.Ordinal)));
+
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+        Assert.Matches(@"high-error-rate\.kubernetes\.x\.yaml:4:\d+: 'scratch': ", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("${postgres.database}_dr")]
+    [InlineData("${postgres.database}_this_suffix_is_fifty_characters_long_xxxxxxxxxxxx")]
+    public void A_database_name_derived_with_a_short_lowercase_suffix_is_accepted(string value)
+    {
+        var parsed = Load(
+            "high-error-rate.kubernetes.x.yaml",
+            Good.Replace("peers: [http]", "peers: [http, postgres]", StringComparison.Ordinal).Replace("inputs: { service: backend,", $"inputs: {{ scratch: \"{value}\", service: backend,", StringComparison.Ordinal));
+
+        Assert.Equal(value, parsed.Inputs.Single(i => i.Key == "scratch").Value);
+    }
+
+    [Fact]
+    public void No_case_in_tests_library_or_pending_names_a_fixed_temporary_folder_or_scratch_database()
+    {
+        var root = RunbookBinary.RepoRoot();
+        var files = LibraryCase.Files(root).Concat(Directory.GetFiles(Path.Combine(root, "tests", "library", "pending"), "*.yaml")).ToList();
+        var fixedNames = files.Where(f => File.ReadAllText(f) is var text
+            && (text.Contains("/tmp", StringComparison.Ordinal) || text.Contains("\"restore_test\"", StringComparison.Ordinal) || text.Contains("\"dataaggregator_dr", StringComparison.Ordinal)));
+
+        Assert.Empty(fixedNames);
+        Assert.True(files.Count > 200, $"only {files.Count} case files found");
+    }
+
+    [Fact]
+    public async Task Two_runs_of_one_case_at_the_same_time_each_write_into_a_folder_and_database_of_their_own()
+    {
+        // What the JIT and native rows of one case do in CI: the same file, run side by side, must not meet.
+        var runs = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => LibraryRunner.RunFileAsync("backup-verification.kubernetes.yaml", "jit", backend.World, backend.Runner.Peers)));
+
+        Assert.All(runs, run => Assert.True(run.Differences.Count == 0, run.Report()));
+        var folders = runs.Select(r => System.Text.RegularExpressions.Regex.Match(r.Transcript, @"backup_dir=(\S+)").Groups[1].Value).ToList();
+        var scratch = runs.Select(r => System.Text.RegularExpressions.Regex.Match(r.Transcript, @"scratch_database=(\S+)").Groups[1].Value).ToList();
+        Assert.All(folders, f => Assert.EndsWith("/backups/", f, StringComparison.Ordinal));
+        Assert.NotEqual(folders[0], folders[1]);
+        Assert.All(scratch, s => Assert.Matches("^t[0-9a-f]{12}_scratch$", s));
+        Assert.NotEqual(scratch[0], scratch[1]);
+        Assert.All(folders, f => Assert.False(Directory.Exists(f), $"{f} is left behind after the case"));
+    }
+
     [Fact]
     public void Every_approver_a_playbook_names_becomes_a_group_the_harness_approves_as()
     {
