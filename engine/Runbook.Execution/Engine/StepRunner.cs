@@ -146,7 +146,8 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
                     .Add("awaiting", gate)
                     .Add("child_run", stopped.ChildRunId)
                     .Add("commands", commands), CancellationToken.None).ConfigureAwait(false);
-                return new StepResult(step, false, false, null, new RunOutcome(RunStatus.AwaitingApproval, stopped.Summary));
+                return new StepResult(step, false, false, null, new RunOutcome(RunStatus.AwaitingApproval,
+                    $"waiting for approval of '{scope.StepPath}{gate}' (in child run {stopped.ChildRunId}). To continue:\n  {string.Join("\n  ", commands)}"));
             case RunStatus.Denied:
                 var error = $"denied in child run {stopped.ChildRunId}: {stopped.Summary}";
                 await FailAsync(step, id, attempt, error, willRetry: false, (long)elapsed.TotalMilliseconds, CancellationToken.None, stopped.Outputs).ConfigureAwait(false);
