@@ -78,6 +78,47 @@ public sealed class ChildGateTests : IDisposable
         Assert.Equal(["before", "drain"], File.ReadAllLines(Ledger));
     }
 
+    [Theory]
+    [MemberData(nameof(CliTargets.All), MemberType = typeof(CliTargets))]
+    public async Task A_crash_inside_a_childs_mutating_step_asks_a_human_by_its_path_and_mark_done_reaches_the_child(CliTarget target)
+    {
+        var cli = target.With("RUNBOOK_USER", "alice");
+        const string runId = "20261201-050000-a1a1a1";
+        const string childId = "20261201-050001-b2b2b2";
+        await using (var journal = await Runbook.Execution.Journal.JournalFactory.OpenAsync(Journal, null, TimeProvider.System, CancellationToken.None))
+        {
+            await journal.AppendAsync(runId, Runbook.Execution.Journal.JournalEventKind.RunStarted, null, Started("parent.yaml", null));
+            await journal.AppendAsync(runId, Runbook.Execution.Journal.JournalEventKind.StepStarted, "before", "{\"attempt\":1,\"mutates\":true}");
+            await journal.AppendAsync(runId, Runbook.Execution.Journal.JournalEventKind.StepSucceeded, "before", "{\"attempt\":1,\"outputs\":{}}");
+            await journal.AppendAsync(runId, Runbook.Execution.Journal.JournalEventKind.StepStarted, "sub", "{\"attempt\":1,\"mutates\":true}");
+            await journal.AppendAsync(runId, Runbook.Execution.Journal.JournalEventKind.ChildRunStarted, "sub", $"{{\"child_run\":\"{childId}\",\"attempt\":1}}");
+            await journal.AppendAsync(childId, Runbook.Execution.Journal.JournalEventKind.RunStarted, null, Started("child.yaml", runId));
+            await journal.AppendAsync(childId, Runbook.Execution.Journal.JournalEventKind.StepStarted, "drain", "{\"attempt\":1,\"mutates\":true}");
+        }
+
+        var unsure = cli.Run("resume", runId, "--journal", Journal);
+        var marked = cli.Run("resume", runId, "--mark-done", "sub/drain", "--journal", Journal);
+
+        Assert.Equal(2, unsure.ExitCode);
+        Assert.Contains("step 'sub/drain'", unsure.Error, StringComparison.Ordinal);
+        Assert.Contains($"runbook resume {runId} --mark-done sub/drain", unsure.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("step 'sub' ", unsure.Error, StringComparison.Ordinal);
+        Assert.True(marked.ExitCode == 3, marked.Out + marked.Error);
+        Assert.Contains($"runbook approve {runId} sub/restart", marked.Out + marked.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Ledger), "drain, marked done, must not run again");
+    }
+
+    /// <summary>A run's start as the engine journals it, for a playbook of the child-gate folder.</summary>
+    private string Started(string file, string? parent)
+    {
+        var path = Repo.PathOf("tests", "Runbook.Cli.Tests", "Data", "child-gate", file);
+        var hash = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(path))));
+        var ledger = System.Text.Json.JsonSerializer.Serialize(Ledger);
+        return $"{{\"playbook\":\"{Path.GetFileNameWithoutExtension(file)}\",\"path\":{System.Text.Json.JsonSerializer.Serialize(path)},\"playbook_hash\":\"{hash}\","
+            + $"\"provider\":\"compose\",\"initiator\":\"alice\",\"dry_run\":false,\"inputs\":{{\"ledger\":{ledger}}},"
+            + $"\"approver_groups\":{{\"sre_leads\":[\"bob\",\"carol\"]}}{(parent is null ? string.Empty : $",\"parent_run\":\"{parent}\"")}}}";
+    }
+
     private (string RunId, string ChildId) StartPaused(CliTarget cli)
     {
         var paused = cli.Run("exec", "tests/Runbook.Cli.Tests/Data/child-gate/parent.yaml", "--provider", "compose", "--journal", Journal,
