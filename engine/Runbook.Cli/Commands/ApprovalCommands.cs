@@ -29,11 +29,20 @@ internal static class ApprovalCommands
             var person = parse.GetValue(who) ?? Identity.Current;
             var stepId = parse.GetRequiredValue(step);
             await using var store = await RunSession.OpenJournalAsync(parse.GetValue(journal), cancellationToken).ConfigureAwait(false);
-            var run = await RunLookup.FindAsync(store, parse.GetRequiredValue(runId), cancellationToken).ConfigureAwait(false);
+            var root = await RunLookup.FindAsync(store, parse.GetRequiredValue(runId), cancellationToken).ConfigureAwait(false);
+            var path = stepId;
+            // A gate of a child run (a playbook.run step's) is named by its path through the parent: sub/gate.
+            var (run, found) = await root.FindStepAsync(store, stepId, cancellationToken).ConfigureAwait(false);
+            stepId = found;
             if (!run.State.ApprovalsRequested.TryGetValue(stepId, out var pending))
             {
-                var waiting = run.State.ApprovalsRequested.Keys.ToList();
-                console.Error.WriteLine($"runbook: run {run.RunId} is not waiting for approval of '{stepId}'"
+                var waiting = root.State.ApprovalsRequested.Keys.ToList();
+                if (root.State.AwaitingStep is { } awaiting && !waiting.Contains(awaiting))
+                {
+                    waiting.Add(awaiting);
+                }
+
+                console.Error.WriteLine($"runbook: run {root.RunId} is not waiting for approval of '{path}'"
                     + (waiting.Count > 0 ? $" (it asked for: {string.Join(", ", waiting)})" : string.Empty));
                 return ExitCodes.Invalid;
             }
@@ -77,8 +86,8 @@ internal static class ApprovalCommands
             await Append(store, run.RunId, stepId, decision, person, parse.GetValue(comment), pending.Hash, cancellationToken).ConfigureAwait(false);
             var count = run.State.DecisionsFor(stepId).Count(d => d.Decision == "approved" && d.Hash == pending.Hash) + (decision == "approved" ? 1 : 0);
             console.Out.WriteLine(decision == "approved"
-                ? $"'{stepId}' of run {run.RunId} approved by {person} ({count} of {gate.MinApprovals}). Continue with: runbook resume {run.RunId}"
-                : $"'{stepId}' of run {run.RunId} denied by {person}. The run stops there when it resumes: runbook resume {run.RunId}");
+                ? $"'{path}' of run {root.RunId} approved by {person} ({count} of {gate.MinApprovals}). Continue with: runbook resume {root.RunId}"
+                : $"'{path}' of run {root.RunId} denied by {person}. The run stops there when it resumes: runbook resume {root.RunId}");
             return ExitCodes.Success;
         });
         return command;

@@ -44,7 +44,11 @@ internal static class HistoryCommands
             text.Append(CultureInfo.InvariantCulture, $"{"RUN",-24} {"STARTED",-20} {"PLAYBOOK",-26} {"PROVIDER",-11} {"BY",-12} STATUS\n");
             foreach (var run in runs)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{run.RunId,-24} {run.StartedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss} {Cut(run.Playbook, 26),-26} {run.Provider,-11} {Cut(run.Initiator, 12),-12} {run.Status.ToName()}{(run.DryRun ? " (dry run)" : string.Empty)}\n");
+                // A run waiting names the gate (a child run's, by its path: sub/gate), so approve can be typed from here.
+                var awaiting = run.Status == RunStatus.AwaitingApproval
+                    ? RunState.FromJournal(run.RunId, await store.ReadAsync(run.RunId, cancellationToken).ConfigureAwait(false)).AwaitingStep
+                    : null;
+                text.Append(CultureInfo.InvariantCulture, $"{run.RunId,-24} {run.StartedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss} {Cut(run.Playbook, 26),-26} {run.Provider,-11} {Cut(run.Initiator, 12),-12} {run.Status.ToName()}{(awaiting is null ? string.Empty : $" ({awaiting})")}{(run.DryRun ? " (dry run)" : string.Empty)}\n");
             }
 
             if (runs.Count == 0)

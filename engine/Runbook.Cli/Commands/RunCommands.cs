@@ -40,6 +40,13 @@ internal static class RunCommands
                 return ExitCodes.Invalid;
             }
 
+            if (run.State.ParentRunId is { } parent)
+            {
+                // A child run goes on only inside its parent's playbook.run step, which then takes its result.
+                console.Error.WriteLine($"runbook: run {run.RunId} is a child of run {parent} (a playbook.run step); resume the parent, which continues it: runbook resume {parent}");
+                return ExitCodes.Invalid;
+            }
+
             var loaded = run.LoadPlaybook(console);
             var inputs = run.Inputs(loaded, console);
             if (inputs is null)
@@ -49,7 +56,15 @@ internal static class RunCommands
 
             var marked = (parse.GetValue(markDone) ?? []).ToHashSet(StringComparer.Ordinal);
             var rerunSteps = (parse.GetValue(rerun) ?? []).ToHashSet(StringComparer.Ordinal);
-            var unsure = ResumePolicy.StepsNeedingAHuman(loaded.Graph!, run.State, marked.Union(rerunSteps).ToHashSet(StringComparer.Ordinal));
+            var resolved = marked.Union(rerunSteps).ToHashSet(StringComparer.Ordinal);
+            var unsure = ResumePolicy.StepsNeedingAHuman(loaded.Graph!, run.State, resolved).Select(u => (u.Step, u.Id)).ToList();
+            // The child runs this resume continues judge their own unfinished steps the same way, named by their path.
+            await foreach (var (child, path) in run.ChildrenToContinueAsync(store, string.Empty, cancellationToken).ConfigureAwait(false))
+            {
+                var childResolved = resolved.Where(r => r.StartsWith(path, StringComparison.Ordinal)).Select(r => r[path.Length..]).ToHashSet(StringComparer.Ordinal);
+                unsure.AddRange(ResumePolicy.StepsNeedingAHuman(child.LoadPlaybook(console).Graph!, child.State, childResolved).Select(u => (u.Step, path + u.Id)));
+            }
+
             if (unsure.Count > 0)
             {
                 foreach (var (step, id) in unsure)
@@ -72,9 +87,10 @@ internal static class RunCommands
             var settings = RunSession.Settings(run.State, console.WorkingDirectory);
             var (services, show) = RunSession.Services(store, console, options, new SecretMasker(), http, loaded.Graph!, settings,
                 run.Approvers(parse.GetValue(config), console));
-            foreach (var step in marked)
+            foreach (var path in marked)
             {
-                await store.AppendAsync(run.RunId, JournalEventKind.StepSucceeded, step,
+                var (owner, step) = await run.FindStepAsync(store, path, cancellationToken).ConfigureAwait(false);
+                await store.AppendAsync(owner.RunId, JournalEventKind.StepSucceeded, step,
                     $"{{\"outputs\":{{}},\"marked_done_by\":\"{System.Text.Encodings.Web.JavaScriptEncoder.Default.Encode(Identity.Current)}\"}}",
                     cancellationToken).ConfigureAwait(false);
             }

@@ -22,6 +22,53 @@ internal sealed record RunLookup(string RunId, IReadOnlyList<JournalEntry> Entri
         return new RunLookup(runId, entries, RunState.FromJournal(runId, entries));
     }
 
+    /// <summary>
+    /// The run and step a step path names: a step of this run, or <c>step/rest</c> where <c>step</c> is a playbook.run
+    /// step of this run and <c>rest</c> a path in the child run it started (to any depth). A gate in a child run is
+    /// approved, denied and resumed through its parent this way.
+    /// </summary>
+    public async Task<(RunLookup Run, string StepId)> FindStepAsync(IJournal journal, string path, CancellationToken cancellationToken)
+    {
+        if (State.Steps.ContainsKey(path) || State.ApprovalsRequested.ContainsKey(path))
+        {
+            return (this, path);
+        }
+
+        // The longest match: a fan-out item's key may itself hold a slash.
+        var step = State.ChildRuns.Keys.Where(k => path.StartsWith(k + "/", StringComparison.Ordinal)).OrderByDescending(k => k.Length).FirstOrDefault();
+        if (step is null)
+        {
+            return (this, path);
+        }
+
+        var child = await FindAsync(journal, State.ChildRuns[step].RunId, cancellationToken).ConfigureAwait(false);
+        return await child.FindStepAsync(journal, path[(step.Length + 1)..], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The child runs a resume of this run continues (those its unfinished playbook.run steps started), each with the
+    /// step path down to it (<c>sub/</c>), depth first.
+    /// </summary>
+    public async IAsyncEnumerable<(RunLookup Child, string Path)> ChildrenToContinueAsync(IJournal journal, string prefix,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var id in State.ChildRuns.Keys.Order(StringComparer.Ordinal))
+        {
+            if (ResumePolicy.ChildRunOf(State, id) is not { } childId || await journal.ResolveRunIdAsync(childId, cancellationToken).ConfigureAwait(false) is null)
+            {
+                continue; // not continued, or the parent died before the child wrote anything: it starts afresh
+            }
+
+            var child = await FindAsync(journal, childId, cancellationToken).ConfigureAwait(false);
+            var path = $"{prefix}{id}/";
+            yield return (child, path);
+            await foreach (var grandchild in child.ChildrenToContinueAsync(journal, path, cancellationToken).ConfigureAwait(false))
+            {
+                yield return grandchild;
+            }
+        }
+    }
+
     /// <summary>The engine process driving the run right now, when it is certainly alive on this machine.</summary>
     public EngineProcess? LiveEngine => State.Status == RunStatus.Running && State.Engine is { } engine && engine.Check() == EngineLiveness.Alive ? engine : null;
 

@@ -21,7 +21,7 @@ internal static class RunTimeline
         if (markdown)
         {
             text.Append(CultureInfo.InvariantCulture, $"## Incident timeline: `{s.PlaybookName}` (run `{run.RunId}`)\n\n");
-            text.Append(CultureInfo.InvariantCulture, $"- **Provider:** {s.Provider}\n- **Started by:** {s.Initiator}\n- **Status:** {s.Status.ToName()}{(s.DryRun ? " (dry run)" : string.Empty)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"- **Provider:** {s.Provider}\n- **Started by:** {s.Initiator}\n- **Status:** {s.Status.ToName()}{Waiting(s)}{(s.DryRun ? " (dry run)" : string.Empty)}\n");
             if (start is { } t0)
             {
                 text.Append(CultureInfo.InvariantCulture, $"- **Started:** {t0:yyyy-MM-dd HH:mm:ss} UTC\n");
@@ -31,7 +31,7 @@ internal static class RunTimeline
         }
         else
         {
-            text.Append(CultureInfo.InvariantCulture, $"Run {run.RunId}: {s.PlaybookName} on {s.Provider} by {s.Initiator}, {s.Status.ToName()}{(s.DryRun ? " (dry run)" : string.Empty)}\n\n");
+            text.Append(CultureInfo.InvariantCulture, $"Run {run.RunId}: {s.PlaybookName} on {s.Provider} by {s.Initiator}, {s.Status.ToName()}{Waiting(s)}{(s.DryRun ? " (dry run)" : string.Empty)}\n\n");
         }
 
         foreach (var e in run.Entries)
@@ -50,6 +50,10 @@ internal static class RunTimeline
 
         return text.ToString();
     }
+
+    /// <summary>The gate a waiting run waits at: its own step, or a child run's by its path (<c>sub/gate</c>).</summary>
+    private static string Waiting(RunState s) =>
+        s.Status == RunStatus.AwaitingApproval && s.AwaitingStep is { } step ? $" (waiting for approval of '{step}')" : string.Empty;
 
     private static string Label(JournalEventKind kind) => kind switch
     {
@@ -70,6 +74,7 @@ internal static class RunTimeline
         JournalEventKind.RunResumed => "resumed",
         JournalEventKind.RunFinished => "run finished",
         JournalEventKind.FanOutStarted => "fan-out started",
+        JournalEventKind.ChildRunStarted => "child run started",
         _ => kind.ToString(),
     };
 
@@ -89,6 +94,7 @@ internal static class RunTimeline
             JournalEventKind.ApprovalDecided => $"{Get("decision")} by {Get("by")}{(Get("comment") is { Length: > 0 } c ? $": {c}" : string.Empty)}{(Get("pre_approved") == "true" ? " (pre-approved)" : string.Empty)}",
             JournalEventKind.RollbackStarted => $"{Get("reason")}; order {Truncate(Get("steps"))}",
             JournalEventKind.FanOutStarted => FanOut(d),
+            JournalEventKind.ChildRunStarted => $"run {Get("child_run")} (runbook show {Get("child_run")})",
             JournalEventKind.CompensationFailed => Get("error"),
             JournalEventKind.CompensationSucceeded => $"{Get("duration_ms")} ms",
             JournalEventKind.RollbackFinished => Get("complete") == "true" ? "complete" : "INCOMPLETE: a human must look",

@@ -188,10 +188,12 @@ internal sealed class ApprovalGates(ActiveRun run, Func<Task<RunOutcome>> interr
         var requested = run.State.ApprovalsRequested.GetValueOrDefault(id);
         var expires = requested?.ExpiresAt ?? (gate.Timeout is { } t ? run.Now + t.Value : null);
         string? rollback = step.Rollback is { } r ? $"{ActiveRun.ActionName(r.Action)} {string.Join(" ", RollbackArguments(r, expressions))}".Trim() : null;
+        // A child run's gate is decided and resumed through its top parent, by the path of steps down to it.
+        var (runId, path) = run.Request.ApprovalScope is { } scope ? (scope.RunId, scope.StepPath + id) : (run.RunId, id);
         var commands = ImmutableArray.Create(
-            $"runbook approve {run.RunId} {Quoted(id)} --as NAME [--comment TEXT]",
-            $"runbook deny {run.RunId} {Quoted(id)} --as NAME [--comment TEXT]",
-            $"runbook resume {run.RunId}");
+            $"runbook approve {runId} {Quoted(path)} --as NAME [--comment TEXT]",
+            $"runbook deny {runId} {Quoted(path)} --as NAME [--comment TEXT]",
+            $"runbook resume {runId}");
         return (hash, new ApprovalQuestion(run.RunId, id, id == step.Id ? step.DisplayName : $"{step.DisplayName} [{id[(step.Id.Length + 1)..^1]}]", action, arguments, rollback,
             gate.Message is null ? null : run.Mask(expressions.TryText(gate.Message)), gate.Approvers, gate.MinApprovals,
             ApprovalPolicy.CanApprove(gate, run.Initiator, run.Initiator, run.Approvers) is null, expires, commands));

@@ -117,7 +117,11 @@ internal sealed class FanOutRunner(ActiveRun run, StepRunner steps, ApprovalGate
 
             var result = await finished.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
             running--;
-            if (result.Result.Interrupted)
+            if (result.Result.Stop is { } itemStop)
+            {
+                stop ??= itemStop; // an item's child run paused at a gate or was denied: the step stops with it
+            }
+            else if (result.Result.Interrupted)
             {
                 interrupted = true;
             }

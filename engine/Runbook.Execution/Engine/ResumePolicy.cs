@@ -14,7 +14,19 @@ public static class ResumePolicy
         [.. graph.ExecutionOrder
             .Where(s => s.Mutates && !s.Idempotent)
             .SelectMany(s => IdsOf(s, state).Select(id => new UnfinishedStep(s, id)))
-            .Where(u => state.Step(u.Id).Status == StepStatus.Started && !resolvedByHuman.Contains(u.Id))];
+            .Where(u => state.Step(u.Id).Status == StepStatus.Started && !resolvedByHuman.Contains(u.Id) && !ContinuesChild(state, u.Id))];
+
+    /// <summary>
+    /// A playbook.run step whose child run this attempt started: the resume continues that child, which has its own
+    /// journal and its own unfinished steps to judge (<see cref="ChildRunOf"/>), so the step itself needs no human.
+    /// </summary>
+    public static bool ContinuesChild(RunState state, string id) => ChildRunOf(state, id) is not null;
+
+    /// <summary>The child run an unfinished playbook.run step (or item) continues on resume, or null.</summary>
+    public static string? ChildRunOf(RunState state, string id) =>
+        state.Step(id) is { Status: StepStatus.Started } step && state.ChildRuns.GetValueOrDefault(id) is { } child && child.Attempt == step.Attempts
+            ? child.RunId
+            : null;
 
     /// <summary>The step's id, or the sub-step ids of its items once its fan-out started.</summary>
     private static IEnumerable<string> IdsOf(Step step, RunState state) =>

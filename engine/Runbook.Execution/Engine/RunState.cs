@@ -39,6 +39,12 @@ public sealed record RunState(
     /// <summary>The items of each fan-out step that started, as journaled (step id → items and keys).</summary>
     public ImmutableDictionary<string, FanOutList> FanOuts { get; init; } = ImmutableDictionary<string, FanOutList>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>The child run of each <c>playbook.run</c> step (or item) that started one: its id and the step's attempt.</summary>
+    public ImmutableDictionary<string, ChildRun> ChildRuns { get; init; } = ImmutableDictionary<string, ChildRun>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>The run this one is a child of (a <c>playbook.run</c> step's), or null for a run started on its own.</summary>
+    public string? ParentRunId { get; init; }
+
     public static RunState Empty(string runId) => new(runId, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, false,
         ImmutableDictionary<string, object?>.Empty, ImmutableDictionary<string, StepState>.Empty, [],
         ImmutableDictionary<string, PendingApproval>.Empty, RunStatus.Running, null, false,
@@ -71,6 +77,7 @@ public sealed record RunState(
                 ServiceNames = Map(data, "services"),
                 ApproverGroups = Groups(data),
                 Engine = EngineProcess.FromData(data),
+                ParentRunId = Text(data, "parent_run") is { Length: > 0 } parent ? parent : null,
                 Status = RunStatus.Running,
             },
             JournalEventKind.StepStarted => With(id, s => s with { Status = StepStatus.Started, Attempts = Int(data, "attempt", s.Attempts + 1) }),
@@ -83,7 +90,7 @@ public sealed record RunState(
             }),
             JournalEventKind.StepFailed when data.TryGetProperty("will_retry", out var retry) && retry.ValueKind == JsonValueKind.True =>
                 With(id, s => s with { Error = Text(data, "error") }),
-            JournalEventKind.StepFailed => With(id, s => s with { Status = StepStatus.Failed, Error = Text(data, "error"), Outputs = Map(data, "outputs") }),
+            JournalEventKind.StepFailed => With(id, s => s with { Status = StepStatus.Failed, Error = Text(data, "error"), Outputs = Map(data, "outputs"), CompletedAt = entry.Sequence }),
             JournalEventKind.StepSkipped => With(id, s => s with { Status = StepStatus.Skipped, SkipReason = Text(data, "reason") }),
             JournalEventKind.ApprovalRequested => this with
             {
@@ -103,6 +110,7 @@ public sealed record RunState(
             JournalEventKind.RunResumed => this with { Status = RunStatus.Running, AwaitingStep = null, Engine = EngineProcess.FromData(data) },
             JournalEventKind.RunInterrupted => this with { Status = RunStatus.Interrupted },
             JournalEventKind.FanOutStarted => this with { FanOuts = FanOuts.SetItem(id, FanOutOf(data)) },
+            JournalEventKind.ChildRunStarted => this with { ChildRuns = ChildRuns.SetItem(id, new ChildRun(Text(data, "child_run"), Int(data, "attempt", 1))) },
             JournalEventKind.RunFinished => this with { Status = RunStatuses.Parse(Text(data, "status")), AwaitingStep = null },
             _ => this,
         };
@@ -143,6 +151,9 @@ public sealed record RunState(
             ? map.ToImmutableDictionary(StringComparer.Ordinal)
             : ImmutableDictionary<string, object?>.Empty;
 }
+
+/// <summary>The child run a <c>playbook.run</c> step started, and in which of the step's attempts.</summary>
+public sealed record ChildRun(string RunId, int Attempt);
 
 /// <summary>A gate that asked for approval: what is being approved (hash) and until when.</summary>
 public sealed record PendingApproval(string Hash, DateTimeOffset? ExpiresAt);

@@ -60,7 +60,7 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
     {
         if (step.ForEach is not { } fanOut)
         {
-            if (state.Step(step.Id) is { Status: StepStatus.Succeeded, Compensated: false })
+            if (state.Step(step.Id) is { Status: StepStatus.Succeeded, Compensated: false } || IsDeniedChild(step, state.Step(step.Id)))
             {
                 yield return new CompletedStep(step, step.Id, null);
             }
@@ -77,7 +77,7 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
         for (var i = 0; i < items.Keys.Length; i++)
         {
             var id = items.IdOf(step.Id, i);
-            if (state.Step(id) is { Status: StepStatus.Succeeded, Compensated: false })
+            if (state.Step(id) is { Status: StepStatus.Succeeded, Compensated: false } || IsDeniedChild(step, state.Step(id)))
             {
                 values ??= ItemValues(fanOut, items);
                 yield return new CompletedStep(step, id, values is null || i >= values.Count ? null : values.Locals(fanOut, i));
@@ -106,6 +106,14 @@ internal sealed class Saga(ActiveRun run, StepRunner steps, SubPlaybooks subPlay
 
     private static string Named(IReadOnlyList<string> ids) =>
         ids.Count <= IdsNamed ? string.Join(", ", ids) : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(", ", ids.Take(IdsNamed))} and {ids.Count - IdsNamed:N0} more");
+
+    /// <summary>
+    /// A playbook.run step whose child was denied at a gate: the child left its completed steps as a denial does, so
+    /// they are undone with the parent's (a denied child did not roll itself back, unlike a failed one).
+    /// </summary>
+    private static bool IsDeniedChild(Step step, StepState state) =>
+        IsSubPlaybook(step) && state is { Status: StepStatus.Failed, Compensated: false }
+        && state.Outputs.GetValueOrDefault("status") as string == RunStatus.Denied.ToName();
 
     private static bool IsSubPlaybook(Step step) => step.Action is UsesAction { Name: "playbook.run" };
 

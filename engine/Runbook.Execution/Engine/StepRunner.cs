@@ -62,7 +62,11 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
         }
 
         var attempts = step.Retry?.Attempts ?? 1;
-        for (var attempt = run.State.Step(id).Attempts + 1; ; attempt++)
+        // A playbook.run step that stopped with its child (a gate in the child, an interruption) goes on in the same
+        // attempt: the child it started continues where it stopped instead of a new child starting.
+        var current = run.State.Step(id);
+        var continuesChild = current.Status == StepStatus.Started && run.State.ChildRuns.GetValueOrDefault(id)?.Attempt == current.Attempts;
+        for (var attempt = current.Attempts + (continuesChild ? 0 : 1); ; attempt++)
         {
             var started = run.Services.Time.GetTimestamp();
             await run.AppendAsync(JournalEventKind.StepStarted, id, new JsonData()
@@ -73,6 +77,11 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
             run.Emit(new StepStartedEvent(run.RunId, run.Now, id, item?.DisplayName ?? step.DisplayName, step.Phase.ToName(), ActiveRun.ActionName(step.Action), attempt));
 
             var outcome = await AttemptAsync(step, id, attempt, Current, cancellationToken).ConfigureAwait(false);
+            if (outcome is ChildRunStopped stopped)
+            {
+                return await ChildStoppedAsync(step, id, attempt, stopped, run.Services.Time.GetElapsedTime(started)).ConfigureAwait(false);
+            }
+
             outcome = DeclaredOutputs.Convert(step, outcome, text => (_scriptSecretUse.TryGetValue(id, out var use) && use.Any) || run.Services.Masker.Reveals(text));
             var elapsed = (long)run.Services.Time.GetElapsedTime(started).TotalMilliseconds;
             if (cancellationToken.IsCancellationRequested)
@@ -111,6 +120,42 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
             {
                 return new StepResult(step, true, true, "interrupted");
             }
+        }
+    }
+
+    /// <summary>
+    /// The parent's side of a child run that stopped: paused at the child's gate (journaled as the parent's pause, naming
+    /// the path to the gate; the step stays unfinished), interrupted (the step stays unfinished too), or denied (the step
+    /// fails with the child's id, and the run ends denied as at a gate of its own).
+    /// </summary>
+    private async Task<StepResult> ChildStoppedAsync(Step step, string id, int attempt, ChildRunStopped stopped, TimeSpan elapsed)
+    {
+        switch (stopped.Status)
+        {
+            case RunStatus.AwaitingApproval:
+                var scope = run.Request.ApprovalScope ?? new ApprovalScope(run.RunId, string.Empty);
+                var gate = $"{id}/{stopped.AwaitingStep}";
+                var quoted = gate.Contains('[', StringComparison.Ordinal) ? $"'{scope.StepPath}{gate}'" : scope.StepPath + gate;
+                var commands = new List<object?>
+                {
+                    $"runbook approve {scope.RunId} {quoted} --as NAME [--comment TEXT]",
+                    $"runbook deny {scope.RunId} {quoted} --as NAME [--comment TEXT]",
+                    $"runbook resume {scope.RunId}",
+                };
+                await run.AppendAsync(JournalEventKind.RunPaused, null, new JsonData()
+                    .Add("awaiting", gate)
+                    .Add("child_run", stopped.ChildRunId)
+                    .Add("commands", commands), CancellationToken.None).ConfigureAwait(false);
+                return new StepResult(step, false, false, null, new RunOutcome(RunStatus.AwaitingApproval,
+                    $"waiting for approval of '{scope.StepPath}{gate}' (in child run {stopped.ChildRunId}). To continue:\n  {string.Join("\n  ", commands)}"));
+            case RunStatus.Denied:
+                var error = $"denied in child run {stopped.ChildRunId}: {stopped.Summary}";
+                await FailAsync(step, id, attempt, error, willRetry: false, (long)elapsed.TotalMilliseconds, CancellationToken.None, stopped.Outputs).ConfigureAwait(false);
+                return new StepResult(step, true, false, error, new RunOutcome(RunStatus.Denied,
+                    $"'{id}/{stopped.AwaitingStep}' was denied in child run {stopped.ChildRunId} ({stopped.Summary.TrimEnd('.')}); nothing after it ran. "
+                    + $"Undo what completed, the child's steps too, with: runbook rollback {run.RunId}"));
+            default:
+                return new StepResult(step, true, true, "interrupted");
         }
     }
 

@@ -56,6 +56,12 @@ public enum JournalEventKind
     /// null when the list is secret), secret. Its items then run as steps of their own, <c>step[key]</c>.
     /// </summary>
     FanOutStarted,
+
+    /// <summary>
+    /// StepId is a <c>playbook.run</c> step (or item). data: child_run (the child's run id, chosen before it starts), attempt.
+    /// Journaled before the child's first event, so a resume after a crash at any point finds the child and continues it.
+    /// </summary>
+    ChildRunStarted,
 }
 
 /// <summary>One recorded event.</summary>
