@@ -1,12 +1,12 @@
 using System.Text;
-using CliWrap;
 using Runbook.Language.Shell;
 
 namespace Runbook.Execution.Actions.Shell;
 
 /// <summary>
-/// Runs a <c>run:</c> step's script with bash, sh or pwsh through CliWrap, in a process group of its own so
-/// that cancelling the step interrupts, then kills, everything it started. Lines stream as they come.
+/// Runs a <c>run:</c> step's script with bash, sh or pwsh, spawned directly in a session and process group of its
+/// own (<see cref="SessionProcess"/>) so that cancelling the step interrupts, then kills, everything it started.
+/// Lines stream as they come.
 /// Outputs: stdout, stderr, exit_code, and every <c>name=value</c> the script writes to <c>$RUNBOOK_OUTPUT</c>.
 /// </summary>
 /// <param name="gracePeriod">How long a step has after Ctrl-C (SIGINT) before its processes are killed (default 5 s).</param>
@@ -14,11 +14,7 @@ internal sealed class ShellAction(TimeSpan? gracePeriod = null) : IStepAction
 {
     private const int CaptureLimit = 1024 * 1024;
 
-    /// <summary>
-    /// setsid's full path, found on PATH once per process: a bare name made every step search PATH again
-    /// (ten stat calls a step, measured with strace). Falls back to the bare name when PATH does not have it.
-    /// </summary>
-    private static readonly Lazy<string> Setsid = new(() => FindOnPath("setsid") ?? "setsid");
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     private readonly TimeSpan _gracePeriod = gracePeriod ?? TimeSpan.FromSeconds(5);
 
@@ -46,52 +42,70 @@ internal sealed class ShellAction(TimeSpan? gracePeriod = null) : IStepAction
         {
             var script = Path.Combine(directory.FullName, shell == "pwsh" ? "step.ps1" : "step.sh");
             var outputFile = Path.Combine(directory.FullName, "outputs");
-            await File.WriteAllTextAsync(script, text, cancellationToken).ConfigureAwait(false);
-            await File.WriteAllTextAsync(outputFile, string.Empty, cancellationToken).ConfigureAwait(false);
+            // Written synchronously: a few hundred bytes, where an async write is a thread-pool hop each.
+            File.WriteAllText(script, text);
+            File.WriteAllBytes(outputFile, []);
             env["RUNBOOK_OUTPUT"] = outputFile;
 
             var stdout = new Capture();
             var stderr = new Capture();
-            var command = Cli.Wrap(Setsid.Value)
-                .WithArguments(Arguments(shell, script))
-                .WithWorkingDirectory(invocation.GetString("working_directory") ?? invocation.Context.WorkingDirectory)
-                .WithEnvironmentVariables(env)
-                .WithValidation(CommandResultValidation.None)
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
+            SessionProcess process;
+            try
+            {
+                process = SessionProcess.Start(Arguments(shell, script), invocation.GetString("working_directory") ?? invocation.Context.WorkingDirectory, env);
+            }
+            catch (SpawnException e)
+            {
+                return StepOutcome.Failure(e.Message, retryable: false);
+            }
+
+            var group = process.Id; // the shell leads its own session and process group
+            var streamed = Task.WhenAll(
+                StreamLinesAsync(process.StandardOutput, line =>
                 {
                     stdout.Add(line);
                     invocation.Log.Line(LogStream.Stdout, line);
-                }))
-                .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
+                }),
+                StreamLinesAsync(process.StandardError, line =>
                 {
                     stderr.Add(line);
                     invocation.Log.Line(LogStream.Stderr, line);
                 }));
-
-            var running = command.ExecuteAsync(CancellationToken.None);
-            var group = running.ProcessId; // setsid makes the shell the leader of its own group
-            using (cancellationToken.Register(() => _ = StopAsync(group, running.Task, invocation.Context.Time)))
+            using (cancellationToken.Register(() => _ = StopAsync(group, process.Exited, invocation.Context.Time)))
             {
-                var result = await running.ConfigureAwait(false);
+                int exitCode;
+                try
+                {
+                    exitCode = await process.Exited.ConfigureAwait(false);
+                }
+                catch (SpawnException e)
+                {
+                    ProcessGroup.KillAll(group);
+                    await streamed.ConfigureAwait(false);
+                    return StepOutcome.Failure(e.Message, retryable: false);
+                }
+
+                if (ProcessGroup.IsAlive(group))
+                {
+                    ProcessGroup.KillAll(group); // no child outlives its step (and none keeps its output pipes open)
+                }
+
+                await streamed.ConfigureAwait(false);
                 var outputs = new Dictionary<string, object?>(StepOutputsFile.Read(outputFile), StringComparer.Ordinal)
                 {
                     ["stdout"] = stdout.Text,
                     ["stderr"] = stderr.Text,
-                    ["exit_code"] = (long)result.ExitCode,
+                    ["exit_code"] = (long)exitCode,
                 };
-                if (ProcessGroup.IsAlive(group))
-                {
-                    ProcessGroup.KillAll(group); // no child outlives its step
-                }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                if (result.ExitCode == 0)
+                if (exitCode == 0)
                 {
                     return StepOutcome.Success(outputs);
                 }
 
                 var tail = string.Join(" | ", stderr.LastLines(3));
-                return StepOutcome.Failure($"the script exited with code {result.ExitCode}{(tail.Length > 0 ? $": {tail}" : string.Empty)}", outputs);
+                return StepOutcome.Failure($"the script exited with code {exitCode}{(tail.Length > 0 ? $": {tail}" : string.Empty)}", outputs);
             }
         }
         finally
@@ -106,10 +120,15 @@ internal sealed class ShellAction(TimeSpan? gracePeriod = null) : IStepAction
         }
     }
 
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, name))
-            .FirstOrDefault(path => Path.IsPathRooted(path) && File.Exists(path));
+    /// <summary>Calls <paramref name="line"/> for each line of <paramref name="stream"/> as it arrives, until end of file.</summary>
+    private static async Task StreamLinesAsync(Stream stream, Action<string> line)
+    {
+        using var reader = new StreamReader(stream, Utf8, detectEncodingFromByteOrderMarks: false);
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } text)
+        {
+            line(text);
+        }
+    }
 
     private static string[] Arguments(string shell, string script) => shell switch
     {
