@@ -20,7 +20,7 @@ internal static class CommonOptions
 
     public static Option<string> Provider(bool required) => new("--provider", "-p")
     {
-        Description = $"Target platform: {string.Join(", ", ProviderRegistry.All.Select(p => p.Name))}.",
+        Description = $"Target platform: {string.Join(", ", ProviderRegistry.Names)}.",
         Required = required,
         HelpName = "name",
     };
@@ -33,7 +33,7 @@ internal static class CommonOptions
         }
 
         return ProviderRegistry.Catalog.FindProvider(name)
-            ?? throw new UsageException($"unknown provider '{name}'{Language.Text.Suggestions.DidYouMean(name, ProviderRegistry.All.Select(p => p.Name))}; "
-                + $"choose one of: {string.Join(", ", ProviderRegistry.All.Select(p => p.Name))}");
+            ?? throw new UsageException($"unknown provider '{name}'{Language.Text.Suggestions.DidYouMean(name, ProviderRegistry.Names)}; "
+                + $"choose one of: {string.Join(", ", ProviderRegistry.Names)}");
     }
 }

@@ -14,7 +14,7 @@ internal static class ImportCommand
         var output = new Option<string>("--out", "-o") { Description = "Folder for the drafts (created when missing; default: the current folder).", HelpName = "dir" };
         var hint = new Option<string>("--provider-hint")
         {
-            Description = $"Keep only this provider's variant where the runbook gives one per platform, and check the drafts on it: {string.Join(", ", ProviderRegistry.All.Select(p => p.Name))}.",
+            Description = $"Keep only this provider's variant where the runbook gives one per platform, and check the drafts on it: {string.Join(", ", ProviderRegistry.Names)}.",
             HelpName = "name",
         };
         var force = new Option<bool>("--force") { Description = "Replace draft files that already exist (never done without it)." };
