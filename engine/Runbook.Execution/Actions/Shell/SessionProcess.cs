@@ -90,6 +90,12 @@ internal sealed class SessionProcess
                 result = PosixSpawn.Spawn(out pid, programPointer, fileActions, attributes, argv.Pointer, envp.Pointer);
             }
         }
+        catch (SpawnException)
+        {
+            _ = PosixSpawn.Close(output[0]);
+            _ = PosixSpawn.Close(error[0]);
+            throw;
+        }
         finally
         {
             _ = PosixSpawn.FileActionsDestroy(fileActions);
