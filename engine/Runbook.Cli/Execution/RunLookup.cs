@@ -6,6 +6,7 @@ using Runbook.Execution.Approvals;
 using Runbook.Execution.Engine;
 using Runbook.Execution.Journal;
 using Runbook.Language;
+using Runbook.Language.Text;
 
 namespace Runbook.Cli.Execution;
 
@@ -77,8 +78,7 @@ internal sealed record RunLookup(string RunId, IReadOnlyList<JournalEntry> Entri
     {
         var loaded = PlaybookArguments.LoadValid(State.PlaybookPath, ProviderRegistry.Catalog.FindProvider(State.Provider), console)
             ?? throw new UsageException($"the playbook of run {RunId} ({State.PlaybookPath}) no longer loads cleanly");
-        var hash = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes(loaded.Source?.Text ?? string.Empty)));
+        var hash = ContentHash.Of(loaded.Source?.Text ?? string.Empty);
         if (hash != State.PlaybookHash)
         {
             throw new UsageException($"{State.PlaybookPath} changed since run {RunId} started; a run continues only with the playbook it started with "

@@ -1,11 +1,11 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Runbook.Execution.Actions;
 using Runbook.Execution.Approvals;
 using Runbook.Execution.Journal;
 using Runbook.Language.Model;
+using Runbook.Language.Text;
 
 namespace Runbook.Execution.Engine;
 
@@ -184,7 +184,7 @@ internal sealed class ApprovalGates(ActiveRun run, Func<Task<RunOutcome>> interr
             canonical.Append(name).Append('=').Append(value).Append('\n');
         }
 
-        var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+        var hash = ContentHash.Of(canonical.ToString());
         var requested = run.State.ApprovalsRequested.GetValueOrDefault(id);
         var expires = requested?.ExpiresAt ?? (gate.Timeout is { } t ? run.Now + t.Value : null);
         string? rollback = step.Rollback is { } r ? $"{ActiveRun.ActionName(r.Action)} {string.Join(" ", RollbackArguments(r, expressions))}".Trim() : null;

@@ -3,6 +3,7 @@ using Runbook.Execution.Journal;
 using Runbook.Language;
 using Runbook.Language.Graph;
 using Runbook.Language.Model;
+using Runbook.Language.Text;
 
 namespace Runbook.Execution.Engine;
 
@@ -154,8 +155,7 @@ public sealed class Executor
         .Add("approver_groups", _run.Services.Directory.Groups.ToDictionary(g => g.Key, g => (object?)g.Value.Cast<object?>().ToList(), StringComparer.Ordinal)
             as IReadOnlyDictionary<string, object?>);
 
-    private string PlaybookHash => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-        System.Text.Encoding.UTF8.GetBytes(_run.Request.Playbook.Source?.Text ?? string.Empty)));
+    private string PlaybookHash => ContentHash.Of(_run.Request.Playbook.Source?.Text ?? string.Empty);
 
     private async Task<RunOutcome> RunPhasesAsync(CancellationToken cancellationToken)
     {

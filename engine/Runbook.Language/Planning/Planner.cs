@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Runbook.Language.Actions;
 using Runbook.Language.Graph;
 using Runbook.Language.Model;
+using Runbook.Language.Text;
 
 namespace Runbook.Language.Planning;
 
@@ -40,7 +40,7 @@ public static partial class Planner
             playbook.Description?.Trim(),
             playbook.Severity,
             provider.Name,
-            new PlanHashes(Sha256(loaded.Source?.Text ?? string.Empty), InputsHash(playbook, inputs), Sha256(provider.Name)),
+            new PlanHashes(ContentHash.Of(loaded.Source?.Text ?? string.Empty), InputsHash(playbook, inputs), ContentHash.Of(provider.Name)),
             [.. playbook.Inputs.Select(i => PlanInput(i, inputs))],
             steps.ToImmutable(),
             rollbacks,
@@ -57,7 +57,7 @@ public static partial class Planner
             canonical.Append(input.Name).Append('=').Append(value).Append('\n');
         }
 
-        return Sha256(canonical.ToString());
+        return ContentHash.Of(canonical.ToString());
     }
 
     private static PlannedStep PlanStep(int order, Step step, StepGraph graph, ActionCatalog catalog, ProviderDescriptor provider, PlanValues values)
@@ -133,9 +133,6 @@ public static partial class Planner
 
         return new PlannedInput(input.Name, type, $"⟨inputs.{input.Name}⟩", "required at run time");
     }
-
-    private static string Sha256(string text) =>
-        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     [GeneratedRegex(@"\{([a-z_]+)\}")]
     private static partial Regex Placeholder();
