@@ -169,9 +169,15 @@ internal sealed class StepRunner(ActiveRun run, SubPlaybooks subPlaybooks)
             var invocation = BuildInvocation(id, step.Action, step.Mutates, attempt, current());
             if (step.Action is UsesAction { Name: "approval" })
             {
+                // Only the approvals that counted: someone outside the approvers, or an approval of something else, is not one.
+                var gate = Approvals.ApprovalPolicy.GateOf(step);
+                var hash = run.State.ApprovalsRequested.GetValueOrDefault(id)?.Hash;
                 return StepOutcome.Success(new Dictionary<string, object?>
                 {
-                    ["approvers"] = run.State.DecisionsFor(id).Where(d => d.Decision == "approved").Select(d => (object?)d.By).ToList(),
+                    ["approvers"] = run.State.DecisionsFor(id)
+                        .Where(d => d.Decision == "approved" && (hash is null || d.Hash == hash)
+                            && (gate is null || Approvals.ApprovalPolicy.CanApprove(gate, d.By, run.Initiator, run.Approvers) is null))
+                        .Select(d => (object?)d.By).Distinct().ToList(),
                 });
             }
 

@@ -34,11 +34,21 @@ public sealed partial class PlaybookChecker
 
         // An unknown action (already reported) may well mutate; do not call its approval useless.
         var mutationKnown = step.Action is RunAction || descriptor is not null;
-        if (step.Approval is { } approval && !step.Mutates && mutationKnown)
+        // A 'uses: approval' step is nothing but a gate: its own approvers, min_approvals and timeout are the point.
+        var approvalStep = descriptor?.Name == "approval";
+        if (step.Approval is { } approval && !step.Mutates && mutationKnown && !approvalStep)
         {
             _diagnostics.Add(Descriptors.ApprovalOnReadOnlyStep, approval.Span,
                 $"step '{step.Id}' does not mutate, so its approval gate only slows the run",
                 "remove the approval, or set 'mutates: true' if the step does change something");
+        }
+
+        // Approvers are asked one question: an approval step that words it twice shows them two and leaves them guessing.
+        if (approvalStep && step.Approval is { Message: not null } gate && step.Action is UsesAction uses && uses.Find("message") is { } message)
+        {
+            _diagnostics.Add(Descriptors.ApprovalStepAskedTwice, message.Span,
+                $"approval step '{step.Id}' has a message in 'with:' and another in 'approval:'; approvers are asked one question, so it is written once",
+                "keep one: the message in 'approval:' (beside its approvers), or the one in 'with:'");
         }
     }
 

@@ -109,6 +109,9 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor ArgumentNotForProvider = Error("RB0326", "Argument means nothing on the provider");
     public static readonly DiagnosticDescriptor InvalidHpaPolicy = Error("RB0327", "hpa: is not adjust or refuse");
 
+    // Engine gaps the playbook library hit (issue 22): RB0328-RB0329, RB0331-RB0338 (as they are needed).
+    public static readonly DiagnosticDescriptor ApprovalStepAskedTwice = Error("RB0328", "Approval step with two messages");
+
     // Kubernetes objects (kubernetes.patch, apply, top): RB0330-RB0334.
     public static readonly DiagnosticDescriptor KubernetesSecretObject = Error("RB0330", "Kubernetes action on a Secret");
 
@@ -165,6 +168,9 @@ public static class Descriptors
 
         // kubernetes workloads
         ArgumentNotForProvider, InvalidHpaPolicy,
+
+        // engine gaps
+        ApprovalStepAskedTwice,
 
         // kubernetes objects
         KubernetesSecretObject,
