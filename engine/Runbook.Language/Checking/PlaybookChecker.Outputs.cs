@@ -40,7 +40,7 @@ public sealed partial class PlaybookChecker
                     _diagnostics.Add(Descriptors.SkippableOutputAsRequiredArgument,
                         expression.SpanOf(node.Span.Start.Offset, Math.Max(1, node.Span.End.Offset - node.Span.Start.Offset + 1)),
                         $"'{parameter.Name}' of '{uses.Name}' is required, and steps.{producerId}.outputs.{output} is null when '{producerId}' is skipped ({why})",
-                        $"give the step the same condition (if: steps.{producerId}.status == 'success'), or a fallback: steps.{producerId}.outputs.{output} || '…'");
+                        $"give the step the same condition (if: steps.{producerId}.status == 'success'), or a fallback: steps.{producerId}.outputs.{output} ?? '…'");
                 }
             }
         }

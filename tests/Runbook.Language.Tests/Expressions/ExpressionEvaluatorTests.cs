@@ -48,6 +48,20 @@ public sealed class ExpressionEvaluatorTests
     public void GitHub_functions_mean_what_they_mean_in_GitHub_Actions(string expression, bool expected) =>
         Assert.Equal(expected, Eval(expression));
 
+    [Theory]
+    [InlineData("${{ inputs.missing ?? 'api' }}", "api")]
+    [InlineData("${{ steps.pods.outputs.service ?? 'api' }}", "api")]
+    [InlineData("${{ inputs.service ?? 'api' }}", "Backend")]
+    [InlineData("${{ inputs.replicas ?? 1 }}", 3L)]
+    public void A_fallback_with_double_question_mark_gives_the_value_itself_or_the_fallback_when_it_is_null(string expression, object expected) =>
+        Assert.Equal(expected, Eval(expression));
+
+    [Theory]
+    [InlineData("${{ inputs.missing || 'api' }}")]
+    [InlineData("${{ inputs.service || 'api' }}")]
+    public void Or_is_a_boolean_test_never_a_text_fallback(string expression) =>
+        Assert.Equal(true, Eval(expression));
+
     [Fact]
     public void Format_join_and_toJSON_produce_text()
     {
